@@ -1,0 +1,88 @@
+"""commentsvc: comments for article pages, moderated through a Redis queue."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from commentsvc.config import ConfigError, Settings
+
+MAX_REQUEST_BYTES = 64 * 1024
+
+
+def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
+    """The app factory. ``config`` is a ``Settings``, or overrides of the settings
+    read from the environment (e.g. ``{"redis_url": ...}``), or None."""
+    from commentsvc import cors, db, errors, health, openapi, ratelimit, redisconn
+    from commentsvc.comments import views as comment_views
+    from commentsvc.comments.cache import ThreadCache
+    from commentsvc.deps import Dependencies
+    from commentsvc.jsonprovider import OrjsonProvider
+    from commentsvc.moderation import views as moderation_views
+    from commentsvc.moderation.queue import ModerationQueue
+    from commentsvc.moderation.requeue import RequeueSweeper
+    from commentsvc.moderation.rules import Rules
+
+    if isinstance(config, Settings):
+        settings = config
+    else:
+        settings = Settings.from_env(**dict(config or {}))
+    if not settings.redis_url:
+        raise ConfigError(
+            "REDIS_URL",
+            "is not set: `commentsvc serve` starts an embedded Redis server itself, "
+            "any other way of running the app needs a Redis URL",
+        )
+
+    app = Flask(__name__)
+    app.json = OrjsonProvider(app)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
+    )
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.trusted_proxies,
+            x_proto=settings.trusted_proxies,
+            x_host=settings.trusted_proxies,
+        )
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    database = db.init_app(app, settings.effective_database_url)
+    redis = redisconn.init_app(app, settings.redis_url, settings.redis_timeout_seconds)
+    queue = ModerationQueue(redis, settings.moderation_lease_seconds)
+    app.extensions["commentsvc"] = Dependencies(
+        settings=settings,
+        database=database,
+        redis=redis,
+        queue=queue,
+        cache=ThreadCache(redis, settings.thread_cache_seconds),
+        rules=Rules(settings.blocked_words, settings.max_links),
+    )
+    app.extensions["commentsvc.requeue"] = RequeueSweeper(
+        database.sessions, queue, settings.requeue_interval_seconds
+    )
+
+    errors.init_app(app)
+    cors.init_app(app)
+    app.register_blueprint(comment_views.blueprint)
+    app.register_blueprint(moderation_views.blueprint)
+    app.register_blueprint(health.blueprint)
+    openapi.init_app(app)
+    ratelimit.init_app(
+        app, settings.redis_url, settings.redis_timeout_seconds, ["comments.post_comment"]
+    )
+    return app
+
+
+def start_background_work(app: Flask) -> None:
+    """Start what a serving process runs beside requests (the requeue sweep)."""
+    settings: Settings = app.extensions["commentsvc"].settings
+    if settings.requeue_in_background:
+        app.extensions["commentsvc.requeue"].start()

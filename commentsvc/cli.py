@@ -1,0 +1,145 @@
+"""The ``commentsvc`` command: serve, db, moderators, queue."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from sqlalchemy.orm import Session
+
+from commentsvc.config import ConfigError, Settings
+from commentsvc.errors import ServiceError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@contextmanager
+def _session(settings: Settings, *, migrate: bool = True) -> Iterator[Session]:
+    from commentsvc import db
+
+    engine = db.make_engine(settings.effective_database_url)
+    try:
+        if migrate:
+            db.upgrade(engine)
+        with db.Database(engine).sessions() as session:
+            yield session
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        engine.dispose()
+
+
+@click.group()
+def main() -> None:
+    """commentsvc: comments for article pages, moderated through a Redis queue."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", type=int, help="gunicorn workers [COMMENTSVC_WORKERS].")
+def serve(host: str, port: int, workers: int | None) -> None:
+    """Run the service under gunicorn, with an embedded Redis server unless
+    COMMENTSVC_REDIS_URL is set."""
+    from commentsvc.server import run
+
+    settings = _settings()
+    if workers is not None:
+        settings = settings.with_overrides(workers=workers)
+    sys.exit(run(settings, host, port))
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the schema to the newest migration."""
+    with _session(_settings()):
+        click.echo("database schema is up to date")
+
+
+@main.group()
+def moderators() -> None:
+    """Moderators and their tokens."""
+
+
+@moderators.command("add")
+@click.argument("name")
+def moderators_add(name: str) -> None:
+    """Create a moderator; prints its token (last line). Only a hash of it is kept."""
+    from commentsvc.moderation.services import add_moderator
+
+    with _session(_settings()) as session:
+        token = add_moderator(session, name)
+    click.echo(f"moderator {name!r} created; keep this token, it is shown only once:", err=True)
+    click.echo(token)
+
+
+@moderators.command("list")
+def moderators_list() -> None:
+    """List moderators."""
+    from commentsvc.moderation.services import list_moderators
+
+    with _session(_settings()) as session:
+        for moderator in list_moderators(session):
+            click.echo(f"{moderator.name}\tsince {moderator.created_at:%Y-%m-%d}")
+
+
+@moderators.command("remove")
+@click.argument("name")
+def moderators_remove(name: str) -> None:
+    """Remove a moderator; its token stops working at once."""
+    from commentsvc.moderation.services import remove_moderator
+
+    with _session(_settings()) as session:
+        remove_moderator(session, name)
+    click.echo(f"moderator {name!r} removed")
+
+
+@main.group()
+def queue() -> None:
+    """The moderation queue in Redis."""
+
+
+def _queue(settings: Settings) -> Any:
+    from commentsvc.moderation.queue import ModerationQueue
+    from commentsvc.redisconn import make_redis
+
+    if not settings.redis_url:
+        raise click.ClickException(
+            "COMMENTSVC_REDIS_URL is not set (the embedded server runs only under `serve`)"
+        )
+    return ModerationQueue(make_redis(settings.redis_url, 5.0), settings.moderation_lease_seconds)
+
+
+@queue.command("status")
+def queue_status() -> None:
+    """How many comments wait, and since when."""
+    import time
+
+    moderation_queue = _queue(_settings())
+    oldest = moderation_queue.oldest_entry_ms()
+    age = f", oldest waiting {int(time.time() - oldest / 1000)} s" if oldest else ""
+    click.echo(f"{moderation_queue.length()} comments in the moderation queue{age}")
+
+
+@queue.command("requeue")
+def queue_requeue() -> None:
+    """Put every pending comment that is missing from the queue back on it."""
+    from commentsvc.moderation.services import requeue_missing
+
+    settings = _settings()
+    with _session(settings) as session:
+        count = requeue_missing(session, _queue(settings))
+    click.echo(f"{count} pending comments put back on the queue")

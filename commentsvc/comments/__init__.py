@@ -1,0 +1,1 @@
+"""Comments: what readers post and read."""

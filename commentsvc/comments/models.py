@@ -1,0 +1,76 @@
+"""Threads (one per article URL) and the comments in them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from commentsvc.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from commentsvc.moderation.models import Moderator
+
+
+class CommentStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SPAM = "spam"
+
+
+class Thread(Base):
+    """One article: every comment of the same normalised URL belongs here."""
+
+    __tablename__ = "threads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (
+        # The public list and the counts read approved comments of one thread in order.
+        Index("ix_comments_thread_status_id", "thread_id", "status", "id"),
+        # The requeue sweep and the duplicate rule look at pending comments.
+        Index("ix_comments_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    # A reply outlives a parent deleted for good: it moves to the top level.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL"), index=True
+    )
+    author_name: Mapped[str] = mapped_column(String(100))
+    author_email: Mapped[str] = mapped_column(String(254))
+    author_website: Mapped[str | None] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    status: Mapped[CommentStatus] = mapped_column(
+        Enum(
+            CommentStatus,
+            name="comment_status",
+            values_callable=lambda statuses: [status.value for status in statuses],
+            validate_strings=True,
+        ),
+        default=CommentStatus.PENDING,
+    )
+    spam_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    remote_addr: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moderators.id", ondelete="SET NULL")
+    )
+    thread: Mapped[Thread] = relationship()
+    decided_by: Mapped[Moderator | None] = relationship()
+
+    @property
+    def author(self) -> dict[str, str | None]:
+        return {"name": self.author_name, "website": self.author_website}

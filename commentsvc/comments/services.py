@@ -1,0 +1,169 @@
+"""Comment creation, the public list and counts.
+
+Services take their session, queue and cache as arguments; they raise
+``commentsvc.errors`` exceptions and never build HTTP answers.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from redis.exceptions import RedisError
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from commentsvc.comments.cache import ThreadCache, etag_of
+from commentsvc.comments.models import Comment, CommentStatus, Thread
+from commentsvc.comments.schemas import HONEYPOT_FIELD, PublicCommentSchema
+from commentsvc.db import utcnow
+from commentsvc.errors import Forbidden
+from commentsvc.moderation.queue import ModerationQueue
+from commentsvc.moderation.rules import Rules
+from commentsvc.rendering import render
+from commentsvc.urls import InvalidURL, normalize_article_url, origin_of
+
+log = logging.getLogger(__name__)
+
+_public = PublicCommentSchema(many=True)
+
+
+def check_site(sites: tuple[str, ...], url: Any) -> None:
+    """403 for an article outside the configured sites (no list: every site is allowed)."""
+    if not sites or not isinstance(url, str):
+        return
+    try:
+        origin = origin_of(normalize_article_url(url))
+    except InvalidURL:
+        return  # the schema reports it, with every other bad field
+    if origin not in sites:
+        raise Forbidden("Comments are not enabled for this website.")
+
+
+def find_thread(session: Session, url: str) -> Thread | None:
+    return session.scalar(select(Thread).where(Thread.url == url))
+
+
+def get_or_create_thread(session: Session, url: str) -> Thread:
+    """Race-free: two first comments on a new article end up in one thread."""
+    thread = find_thread(session, url)
+    if thread is not None:
+        return thread
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(Thread)
+        .values(url=url, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["url"])
+    )
+    thread = find_thread(session, url)
+    assert thread is not None
+    return thread
+
+
+def parent_problem(session: Session, url: str, parent_id: int) -> str | None:
+    """Why this comment cannot be replied to on this article, or None."""
+    parent = session.get(Comment, parent_id)
+    if parent is None or parent.status != CommentStatus.APPROVED or parent.thread.url != url:
+        return "You can only reply to a published comment on this article."
+    return None
+
+
+def _is_duplicate(session: Session, thread_id: int, email: str, body: str) -> bool:
+    query = select(Comment.id).where(
+        Comment.thread_id == thread_id, Comment.author_email == email, Comment.body == body
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def create_comment(
+    session: Session,
+    queue: ModerationQueue,
+    rules: Rules,
+    data: dict[str, Any],
+    remote_addr: str | None,
+) -> Comment:
+    """Commit the comment as pending first, then queue it for moderation. If Redis is
+    down the comment is kept all the same: the requeue sweep queues it later."""
+    thread = get_or_create_thread(session, data["url"])
+    reasons = rules.reasons(
+        body=data["body"],
+        name=data["name"],
+        honeypot_filled=bool(data.get(HONEYPOT_FIELD)),
+        duplicate=_is_duplicate(session, thread.id, data["email"], data["body"]),
+    )
+    comment = Comment(
+        thread=thread,
+        parent_id=data.get("parent_id"),
+        author_name=data["name"],
+        author_email=data["email"],
+        author_website=data.get("website"),
+        body=data["body"],
+        html=render(data["body"]),
+        status=CommentStatus.PENDING,
+        spam_reasons=reasons,
+        remote_addr=remote_addr,
+    )
+    session.add(comment)
+    session.commit()
+    try:
+        queue.push(comment.id)
+    except RedisError as exc:
+        log.warning("comment %s kept, queued once Redis answers: %s", comment.id, exc)
+    return comment
+
+
+def _render_page(session: Session, url: str) -> bytes:
+    thread = find_thread(session, url)
+    comments: list[Comment] = []
+    if thread is not None:
+        comments = list(
+            session.scalars(
+                select(Comment)
+                .where(Comment.thread_id == thread.id, Comment.status == CommentStatus.APPROVED)
+                .order_by(Comment.id)
+            )
+        )
+    return orjson.dumps({"url": url, "total": len(comments), "comments": _public.dump(comments)})
+
+
+def public_page(session: Session, cache: ThreadCache, url: str) -> tuple[str, bytes]:
+    """The article's approved comments as JSON, and their ETag: from the cache when
+    it holds the current page, else from the database (and then cached)."""
+    try:
+        cached = cache.get(url)
+    except RedisError as exc:
+        log.warning("thread cache unavailable, reading the database: %s", exc)
+        body = _render_page(session, url)
+        return etag_of(body), body
+    if cached.body is not None and cached.etag is not None:
+        return cached.etag, cached.body
+    body = _render_page(session, url)
+    etag = etag_of(body)
+    try:
+        cache.put(url, cached.generation, etag, body)
+    except RedisError as exc:
+        log.warning("thread cache unavailable: %s", exc)
+    return etag, body
+
+
+def invalidate_page(cache: ThreadCache, url: str) -> None:
+    try:
+        cache.invalidate(url)
+    except RedisError as exc:
+        # Bounded all the same: cached pages expire after COMMENTSVC_THREAD_CACHE_SECONDS.
+        log.warning("could not invalidate the cached page of %s: %s", url, exc)
+
+
+def count_approved(session: Session, urls: list[str]) -> dict[str, int]:
+    """Approved comments per normalised article URL, in one query."""
+    rows = session.execute(
+        select(Thread.url, func.count(Comment.id))
+        .join(Comment, Comment.thread_id == Thread.id)
+        .where(Thread.url.in_(set(urls)), Comment.status == CommentStatus.APPROVED)
+        .group_by(Thread.url)
+    )
+    found = {url: count for url, count in rows}
+    return {url: found.get(url, 0) for url in urls}

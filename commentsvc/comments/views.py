@@ -1,0 +1,68 @@
+"""Public comment endpoints: parse with a schema, call a service, answer."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from flask import Blueprint, Response, redirect, request
+from marshmallow import EXCLUDE
+
+from commentsvc import db
+from commentsvc.comments import services
+from commentsvc.comments.schemas import (
+    CommentCreateSchema,
+    CountsQuerySchema,
+    CreatedCommentSchema,
+    ThreadQuerySchema,
+)
+from commentsvc.deps import deps
+from commentsvc.http import is_form_post, read_payload
+
+blueprint = Blueprint("comments", __name__, url_prefix="/api/v1")
+
+_thread_query = ThreadQuerySchema(unknown=EXCLUDE)
+_counts_query = CountsQuerySchema(unknown=EXCLUDE)
+_created = CreatedCommentSchema()
+
+
+@blueprint.get("/comments")
+def list_comments() -> Response:
+    url = _thread_query.load(request.args)["url"]
+    etag, body = services.public_page(db.session(), deps().cache, url)
+    if etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype="application/json")
+    response.set_etag(etag)
+    # Always revalidate: a newly approved comment shows on the next view.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@blueprint.post("/comments")
+def post_comment() -> Any:
+    payload = read_payload()
+    settings = deps().settings
+    services.check_site(settings.sites, payload.get("url"))
+    session = db.session()
+    schema = CommentCreateSchema(
+        parent_check=partial(services.parent_problem, session),
+        check_deliverability=settings.check_email_deliverability,
+    )
+    data = schema.load(payload)
+    comment = services.create_comment(
+        session, deps().queue, deps().rules, data, request.remote_addr
+    )
+    if is_form_post():
+        # The no-JavaScript path: back to the article the reader came from.
+        return redirect(data["url"], code=303)
+    return _created.dump(comment), 202
+
+
+@blueprint.get("/counts")
+def counts() -> Any:
+    asked = request.args.getlist("url")
+    normalised = _counts_query.load({"url": asked})["url"]
+    found = services.count_approved(db.session(), normalised)
+    return {"counts": {url: found[norm] for url, norm in zip(asked, normalised, strict=True)}}

@@ -1,0 +1,150 @@
+"""Settings from the environment: read in one place, typed, validated.
+
+Every variable carries the ``COMMENTSVC_`` prefix. A bad value stops start-up with
+a ``ConfigError`` that names the variable and says what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+PREFIX = "COMMENTSVC_"
+
+_RATE_LIMIT = re.compile(
+    r"^\s*\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?\s*$", re.IGNORECASE
+)
+
+
+class ConfigError(ValueError):
+    """A configuration variable has a value the service cannot run with."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        self.variable = PREFIX + variable
+        super().__init__(f"{self.variable}: {problem}")
+
+
+def _origin(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an origin such as https://blog.example.com")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"{value!r} must be an origin only (scheme, host and port, no path)")
+    host = parts.hostname.lower()
+    default_port = {"http": 80, "https": 443}[parts.scheme]
+    port = f":{parts.port}" if parts.port and parts.port != default_port else ""
+    return f"{parts.scheme}://{host}{port}"
+
+
+def parse_sites(value: str) -> tuple[str, ...]:
+    return tuple(_origin(item) for item in value.split(",") if item.strip())
+
+
+def parse_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"{value!r} is not a yes/no value (use true or false)")
+
+
+def parse_positive_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"{value!r} must not be negative")
+    return number
+
+
+def parse_positive_float(value: str) -> float:
+    number = float(value)
+    if number <= 0:
+        raise ValueError(f"{value!r} must be greater than zero")
+    return number
+
+
+def parse_rate_limit(value: str) -> str:
+    if not all(_RATE_LIMIT.match(part) for part in value.split(";")):
+        raise ValueError(f"{value!r} is not a rate such as 5/minute or 100 per hour")
+    return value.strip()
+
+
+def parse_words(value: str) -> tuple[str, ...]:
+    return tuple(word.strip().lower() for word in value.split(",") if word.strip())
+
+
+def parse_url(schemes: tuple[str, ...]) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        scheme = urlsplit(value).scheme.split("+")[0]
+        if scheme not in schemes:
+            raise ValueError(f"{value!r} must start with one of {', '.join(schemes)}")
+        return value
+
+    return check
+
+
+def _setting(
+    parse: Callable[[str], Any] | None = None, default: Any = None, **kwargs: Any
+) -> Any:
+    metadata = {"parse": parse or (lambda value: value)}
+    if "default_factory" in kwargs:
+        return field(metadata=metadata, **kwargs)
+    return field(default=default, metadata=metadata)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = _setting(Path, default=Path("data"))
+    # None means "derive from data_dir": SQLite file / embedded Redis server.
+    database_url: str | None = _setting(parse_url(("sqlite", "postgresql", "postgres")))
+    redis_url: str | None = _setting(parse_url(("redis", "rediss", "unix", "valkey")))
+    # Empty means every origin may have comments (a first try-out); serve warns about it.
+    sites: tuple[str, ...] = _setting(parse_sites, default=())
+    secret_key: str = _setting(default_factory=lambda: secrets.token_hex(32))
+    post_rate_limit: str = _setting(parse_rate_limit, default="5/minute")
+    moderation_lease_seconds: float = _setting(parse_positive_float, default=300.0)
+    requeue_interval_seconds: float = _setting(parse_positive_float, default=15.0)
+    requeue_in_background: bool = _setting(parse_bool, default=True)
+    check_email_deliverability: bool = _setting(parse_bool, default=False)
+    blocked_words: tuple[str, ...] = _setting(
+        parse_words, default=("viagra", "casino", "crypto giveaway", "payday loan")
+    )
+    max_links: int = _setting(parse_positive_int, default=2)
+    trusted_proxies: int = _setting(parse_positive_int, default=0)
+    redis_timeout_seconds: float = _setting(parse_positive_float, default=0.5)
+    thread_cache_seconds: int = _setting(parse_positive_int, default=300)
+    workers: int = _setting(parse_positive_int, default=max(2, (os.cpu_count() or 1) * 2))
+    worker_timeout_seconds: int = _setting(parse_positive_int, default=30)
+    log_level: str = _setting(str.upper, default="INFO")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for setting in fields(cls):
+            variable = setting.name.upper()
+            raw = environ.get(PREFIX + variable)
+            if raw is None or raw.strip() == "":
+                continue
+            try:
+                values[setting.name] = setting.metadata["parse"](raw.strip())
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(variable, str(exc)) from None
+        values.update(overrides)
+        return cls(**values)
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        return replace(self, **overrides)
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'commentsvc.sqlite3').resolve()}"
+
+    def site_allowed(self, origin: str) -> bool:
+        return not self.sites or origin in self.sites

@@ -1,0 +1,49 @@
+"""CORS for the public API: only the origins in COMMENTSVC_SITES get an answer a
+browser will let a page read, preflight included."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+from commentsvc.deps import deps
+from commentsvc.errors import Forbidden
+
+PUBLIC_PREFIXES = ("/api/v1/comments", "/api/v1/counts")
+MAX_AGE = "86400"
+
+
+def _allowed_origin() -> str | None:
+    origin = request.headers.get("Origin")
+    if not origin or not request.path.startswith(PUBLIC_PREFIXES):
+        return None
+    sites = deps().settings.sites
+    return origin if not sites or origin.lower() in sites else None
+
+
+def _preflight() -> Response | None:
+    if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
+        return None
+    if not request.path.startswith(PUBLIC_PREFIXES):
+        return None
+    if _allowed_origin() is None:
+        raise Forbidden("This website may not use this comment service.")
+    response = Response(status=204)
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Max-Age"] = MAX_AGE
+    return response
+
+
+def _allow(response: Response) -> Response:
+    origin = _allowed_origin()
+    if origin is not None:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"
+    if request.path.startswith(PUBLIC_PREFIXES):
+        response.vary.add("Origin")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_preflight)
+    app.after_request(_allow)

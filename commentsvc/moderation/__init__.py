@@ -1,0 +1,1 @@
+"""Moderation: the Redis queue, the spam rules, moderators and their decisions."""

@@ -1,0 +1,114 @@
+"""``commentsvc serve``: gunicorn in this process, plus the embedded Redis server
+when no COMMENTSVC_REDIS_URL is set.
+
+The order matters: Redis starts first and stops last (SIGTERM to gunicorn lets
+in-flight requests finish, then Redis saves its data and exits); the schema is
+migrated once, before any worker starts.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import click
+from gunicorn.app.base import BaseApplication
+
+from commentsvc.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+class CommentsApplication(BaseApplication):  # type: ignore[misc]
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        # Called in each worker after the fork: connections are never shared.
+        from commentsvc import create_app, start_background_work
+
+        app = create_app(self.settings)
+        start_background_work(app)
+        return app
+
+
+def _prepare_database(settings: Settings) -> str | None:
+    """Migrate, and create the first moderator if there is none; returns its token."""
+    from commentsvc import db
+    from commentsvc.moderation.services import add_moderator, list_moderators
+
+    engine = db.make_engine(settings.effective_database_url)
+    try:
+        db.upgrade(engine)
+        with db.Database(engine).sessions() as session:
+            if list_moderators(session):
+                return None
+            return add_moderator(session, "admin")
+    finally:
+        engine.dispose()
+
+
+def _banner(settings: Settings, host: str, port: int, token: str | None) -> str:
+    shown_host = "localhost" if host in ("0.0.0.0", "::", "127.0.0.1") else host  # noqa: S104
+    base = f"http://{shown_host}:{port}"
+    lines = [
+        f"commentsvc is running at {base}",
+        f"  database: {settings.effective_database_url}",
+        f"  redis:    {settings.redis_url}",
+        "",
+        "Paste this where comments should appear on your article pages:",
+        "",
+        '  <div id="comments"></div>',
+        f'  <script src="{base}/embed.js" async></script>',
+        "",
+    ]
+    if not settings.sites:
+        lines += [
+            "COMMENTSVC_SITES is not set: comments are accepted for articles on any website.",
+            "Set it to your site's origin, e.g. COMMENTSVC_SITES=https://blog.example.com",
+            "",
+        ]
+    if token:
+        lines += [
+            "First start: a moderator 'admin' was created. Its token (shown only once):",
+            token,
+        ]
+    return "\n".join(lines)
+
+
+def run(settings: Settings, host: str, port: int) -> int:
+    from commentsvc.embedded_redis import EmbeddedRedis
+
+    embedded = None
+    if not settings.redis_url:
+        embedded = EmbeddedRedis(settings.data_dir / "redis")
+        embedded.start()
+        settings = settings.with_overrides(redis_url=embedded.url)
+    try:
+        token = _prepare_database(settings)
+        click.echo(_banner(settings, host, port, token))
+        options = {
+            "bind": f"{host}:{port}",
+            "workers": settings.workers,
+            "worker_class": "gthread",
+            "threads": 4,
+            "timeout": settings.worker_timeout_seconds,
+            "graceful_timeout": settings.worker_timeout_seconds,
+            "keepalive": 5,
+            "control_socket_disable": True,
+            "accesslog": None,
+            "loglevel": settings.log_level.lower(),
+        }
+        CommentsApplication(settings, options).run()
+        return 0
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    finally:
+        if embedded is not None:
+            embedded.stop()

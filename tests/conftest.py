@@ -1,0 +1,212 @@
+"""Fixtures: a real Redis server on a free port, a fresh database per test, the app.
+
+Redis: one server for the session, emptied before each test; tests that stop it
+take their own (``redis_server_factory``). Database: SQLite by default, a copy of a
+migrated template per test; PostgreSQL when COMMENTSVC_TEST_DATABASE_URL is set
+(emptied before each test).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import text
+
+from commentsvc import create_app, db
+from commentsvc.config import Settings
+from commentsvc.embedded_redis import free_port, server_binary
+from commentsvc.models import Base
+
+SITE = "https://blog.example.com"
+ARTICLE = f"{SITE}/2026/hello-world"
+
+
+class RedisServer:
+    """A real redis-server process without persistence: a restart comes back empty."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server") or server_binary()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except RedisError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+    def client(self) -> Redis:
+        return Redis.from_url(self.url)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_server_factory(tmp_path: Path) -> Iterator[Callable[[], RedisServer]]:
+    started: list[RedisServer] = []
+
+    def make() -> RedisServer:
+        server = RedisServer(tmp_path / f"redis-{len(started)}")
+        server.start()
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    redis_server.client().flushall()
+    return redis_server.url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    if os.environ.get("COMMENTSVC_TEST_DATABASE_URL"):
+        return None
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def database_url(sqlite_template: Path | None, tmp_path: Path) -> str:
+    external = os.environ.get("COMMENTSVC_TEST_DATABASE_URL")
+    if external:
+        engine = db.make_engine(external)
+        db.upgrade(engine)
+        with engine.begin() as connection:
+            tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return external
+    assert sqlite_template is not None
+    path = tmp_path / "commentsvc.sqlite3"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, redis_url: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        redis_url=redis_url,
+        sites=(SITE,),
+        post_rate_limit="1000/minute",
+        requeue_in_background=False,
+        secret_key="test",
+    )
+
+
+@pytest.fixture
+def make_app(settings: Settings) -> Iterator[Callable[..., Any]]:
+    apps = []
+
+    def make(**overrides: Any) -> Any:
+        app = create_app(settings.with_overrides(**overrides))
+        app.testing = True
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["commentsvc.requeue"].stop()
+        app.extensions["commentsvc"].database.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Any]) -> Any:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def moderator_token(app: Any) -> str:
+    from commentsvc.moderation.services import add_moderator
+
+    with app.extensions["commentsvc"].database.sessions() as session:
+        return add_moderator(session, "alice")
+
+
+@pytest.fixture
+def auth(moderator_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {moderator_token}"}
+
+
+def comment_payload(**changes: Any) -> dict[str, Any]:
+    payload = {
+        "url": ARTICLE,
+        "name": "Ada Lovelace",
+        "email": "ada@example.com",
+        "website": "https://ada.example.org",
+        "body": "A *fine* article.",
+    }
+    payload.update(changes)
+    return {key: value for key, value in payload.items() if value is not None}
+
+
+@pytest.fixture
+def post_comment(client: Any) -> Callable[..., Any]:
+    def post(**changes: Any) -> Any:
+        return client.post("/api/v1/comments", json=comment_payload(**changes))
+
+    return post
+
+
+@pytest.fixture
+def approve(client: Any, auth: dict[str, str]) -> Callable[[int], Any]:
+    def decide(comment_id: int, action: str = "approve") -> Any:
+        response = client.post(
+            f"/api/v1/moderation/comments/{comment_id}", json={"action": action}, headers=auth
+        )
+        assert response.status_code == 200, response.json
+        return response
+
+    return decide
