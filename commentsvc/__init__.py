@@ -27,10 +27,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from commentsvc.moderation.requeue import RequeueSweeper
     from commentsvc.moderation.rules import Rules
 
-    if isinstance(config, Settings):
-        settings = config
-    else:
-        settings = Settings.from_env(**dict(config or {}))
+    settings = config if isinstance(config, Settings) else Settings.from_env(**dict(config or {}))
     if not settings.redis_url:
         raise ConfigError(
             "REDIS_URL",
@@ -52,7 +49,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
             x_proto=settings.trusted_proxies,
             x_host=settings.trusted_proxies,
         )
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
     database = db.init_app(app, settings.effective_database_url)
     redis = redisconn.init_app(app, settings.redis_url, settings.redis_timeout_seconds)

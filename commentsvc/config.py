@@ -89,9 +89,7 @@ def parse_url(schemes: tuple[str, ...]) -> Callable[[str], str]:
     return check
 
 
-def _setting(
-    parse: Callable[[str], Any] | None = None, default: Any = None, **kwargs: Any
-) -> Any:
+def _setting(parse: Callable[[str], Any] | None = None, default: Any = None, **kwargs: Any) -> Any:
     metadata = {"parse": parse or (lambda value: value)}
     if "default_factory" in kwargs:
         return field(metadata=metadata, **kwargs)

@@ -16,11 +16,12 @@ from commentsvc.comments.schemas import (
     CountsSchema,
     CreatedCommentSchema,
     ThreadSchema,
+    Timestamp,
 )
 from commentsvc.moderation.schemas import DecidedCommentSchema, DecisionSchema, QueueSchema
 
 
-class ErrorSchema(Schema):
+class ErrorDetailSchema(Schema):
     code = fields.Integer(required=True)
     message = fields.String(required=True)
     fields_ = fields.Dict(
@@ -30,7 +31,7 @@ class ErrorSchema(Schema):
 
 
 class ErrorEnvelopeSchema(Schema):
-    error = fields.Nested(ErrorSchema, required=True)
+    error = fields.Nested(ErrorDetailSchema, required=True)
 
 
 class HealthSchema(Schema):
@@ -43,7 +44,7 @@ def _json(schema: str) -> dict[str, Any]:
 
 
 def _error(description: str) -> dict[str, Any]:
-    return {"description": description, **_json("Error")}
+    return {"description": description, **_json("ErrorEnvelope")}
 
 
 def _url_parameter(description: str, *, many: bool = False) -> dict[str, Any]:
@@ -65,7 +66,7 @@ COMMENT_ID = {
     "in": "path",
     "name": "comment_id",
     "required": True,
-    "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+    "schema": {"type": "integer", "minimum": 1},
 }
 AUTH_ERRORS = {"401": _error("No token, or a wrong one")}
 
@@ -172,19 +173,21 @@ SCHEMAS: dict[str, type[Schema]] = {
     "Queue": QueueSchema,
     "Decision": DecisionSchema,
     "DecidedComment": DecidedCommentSchema,
-    "Error": ErrorEnvelopeSchema,
+    "ErrorEnvelope": ErrorEnvelopeSchema,
     "Health": HealthSchema,
 }
 
 
 def build_spec() -> dict[str, Any]:
+    marshmallow = MarshmallowPlugin()
     spec = APISpec(
         title="commentsvc",
         version="1",
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[marshmallow],
         info={"description": "Comments for article pages, moderated through a queue."},
     )
+    marshmallow.map_to_openapi_type(Timestamp, "string", "date-time")
     spec.components.security_scheme("moderatorToken", {"type": "http", "scheme": "bearer"})
     for name, schema in SCHEMAS.items():
         spec.components.schema(name, schema=schema)

@@ -19,9 +19,8 @@ ALLOWED_TAGS = frozenset(
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "ol": {"start"}}
 LINK_REL = "nofollow ugc noopener"
 
-_markdown = (
-    MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": False})
-    .disable(["image", "heading", "lheading", "hr", "html_block", "html_inline", "reference"])
+_markdown = MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": False}).disable(
+    ["image", "heading", "lheading", "hr", "html_block", "html_inline", "reference"]
 )
 # Characters that take no room on screen: a body made only of them says nothing.
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e]+")

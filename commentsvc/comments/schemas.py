@@ -7,7 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from commentsvc.rendering import has_visible_text
 from commentsvc.urls import InvalidURL, normalize_article_url
@@ -123,9 +131,7 @@ class CommentCreateSchema(Schema):
         load_default=None,
         allow_none=True,
         strict=False,
-        validate=validate.Range(
-            min=1, max=MAX_ID, error="This is not a comment you can reply to."
-        ),
+        validate=validate.Range(min=1, max=MAX_ID, error="This is not a comment you can reply to."),
         error_messages={"invalid": "This is not a comment you can reply to."},
     )
     # Hidden from people by the embed; bots that fill every field fill this one too.
@@ -177,6 +183,13 @@ class CommentCreateSchema(Schema):
         return data
 
 
+class Timestamp(fields.Field):
+    """ISO 8601 in UTC with a Z, to the second: ``2026-11-24T12:00:00Z``."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else value.strftime(TIME_FORMAT)
+
+
 class AuthorSchema(Schema):
     name = fields.String(required=True)
     website = fields.String(allow_none=True, required=True)
@@ -190,7 +203,7 @@ class PublicCommentSchema(Schema):
     parent_id = fields.Integer(allow_none=True, required=True)
     author = fields.Nested(AuthorSchema, required=True)
     html = fields.String(required=True)
-    created_at = fields.DateTime(format=TIME_FORMAT, required=True)
+    created_at = Timestamp(required=True)
 
 
 class CreatedCommentSchema(PublicCommentSchema):

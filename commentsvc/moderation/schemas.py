@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from commentsvc.comments.schemas import TIME_FORMAT, PublicCommentSchema
+from commentsvc.comments.schemas import PublicCommentSchema, Timestamp
 from commentsvc.moderation.services import Action
 
 
@@ -48,5 +48,5 @@ class DecisionSchema(Schema):
 class DecidedCommentSchema(Schema):
     id = fields.Integer(required=True)
     status = fields.String(required=True)
-    decided_at = fields.DateTime(format=TIME_FORMAT, allow_none=True, required=True)
+    decided_at = Timestamp(allow_none=True, required=True)
     decided_by = fields.String(attribute="decided_by.name", allow_none=True, required=True)

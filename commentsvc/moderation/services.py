@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from commentsvc.comments.cache import ThreadCache
 from commentsvc.comments.models import Comment, CommentStatus
+from commentsvc.comments.schemas import MAX_ID
 from commentsvc.comments.services import invalidate_page
 from commentsvc.db import utcnow
 from commentsvc.errors import BadRequest, NotFound
@@ -114,9 +115,7 @@ def decide(
 ) -> Comment:
     """Record the decision (who, when), then take the comment off the queue and
     refresh the article's cached page. Deciding the same way twice is harmless."""
-    comment = session.scalar(select(Comment).where(Comment.id == comment_id).with_for_update())
-    if comment is None:
-        raise NotFound("There is no comment with this id.")
+    comment = _find(session, comment_id, for_update=True)
     status = STATUS_OF_ACTION[action]
     if comment.status != status:
         comment.status = status
@@ -129,13 +128,23 @@ def decide(
 
 
 def delete(session: Session, queue: ModerationQueue, cache: ThreadCache, comment_id: int) -> None:
-    comment = session.get(Comment, comment_id)
-    if comment is None:
-        raise NotFound("There is no comment with this id.")
+    comment = _find(session, comment_id)
     url = comment.thread.url
     session.delete(comment)
     session.commit()
     _after_decision(queue, cache, comment_id, url)
+
+
+def _find(session: Session, comment_id: int, *, for_update: bool = False) -> Comment:
+    query = select(Comment).where(Comment.id == comment_id)
+    comment = (
+        session.scalar(query.with_for_update() if for_update else query)
+        if 0 < comment_id <= MAX_ID
+        else None
+    )
+    if comment is None:
+        raise NotFound("There is no comment with this id.")
+    return comment
 
 
 def _after_decision(queue: ModerationQueue, cache: ThreadCache, comment_id: int, url: str) -> None:

@@ -35,7 +35,7 @@ def queue() -> Any:
     return _queue.dump({"comments": comments})
 
 
-@blueprint.post("/comments/<int(max=2147483647):comment_id>")
+@blueprint.post("/comments/<int:comment_id>")
 @moderator_required
 def decide(comment_id: int) -> Any:
     action = _decision.load(read_payload())["action"]
@@ -45,7 +45,7 @@ def decide(comment_id: int) -> Any:
     return _decided.dump(comment)
 
 
-@blueprint.delete("/comments/<int(max=2147483647):comment_id>")
+@blueprint.delete("/comments/<int:comment_id>")
 @moderator_required
 def delete(comment_id: int) -> Response:
     services.delete(db.session(), deps().queue, deps().cache, comment_id)

@@ -111,9 +111,7 @@ def parse_tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
         "<svg onload=alert(1)>",
     ],
 )
-def test_no_body_can_produce_script_or_media_in_html(
-    post_comment: Any, hostile: str
-) -> None:
+def test_no_body_can_produce_script_or_media_in_html(post_comment: Any, hostile: str) -> None:
     html = post_comment(body=hostile).json["html"]
 
     tags = parse_tags(html)
@@ -185,8 +183,12 @@ def test_the_thread_answers_304_to_its_etag_until_a_decision_changes_it(
     query = {"url": ARTICLE}
     etag = client.get("/api/v1/comments", query_string=query).headers["ETag"]
 
-    assert client.get("/api/v1/comments", query_string=query,
-                      headers={"If-None-Match": etag}).status_code == 304
+    assert (
+        client.get(
+            "/api/v1/comments", query_string=query, headers={"If-None-Match": etag}
+        ).status_code
+        == 304
+    )
     approve(post_comment().json["id"])
     fresh = client.get("/api/v1/comments", query_string=query, headers={"If-None-Match": etag})
 

@@ -41,9 +41,7 @@ def upgrade() -> None:
             sa.ForeignKey("threads.id", ondelete="CASCADE"),
             nullable=False,
         ),
-        sa.Column(
-            "parent_id", sa.Integer(), sa.ForeignKey("comments.id", ondelete="SET NULL")
-        ),
+        sa.Column("parent_id", sa.Integer(), sa.ForeignKey("comments.id", ondelete="SET NULL")),
         sa.Column("author_name", sa.String(100), nullable=False),
         sa.Column("author_email", sa.String(254), nullable=False),
         sa.Column("author_website", sa.String(500)),

