@@ -22,6 +22,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from commentsvc.comments.cache import ThreadCache
     from commentsvc.deps import Dependencies
     from commentsvc.jsonprovider import OrjsonProvider
+    from commentsvc.moderation import page as moderation_page
     from commentsvc.moderation import views as moderation_views
     from commentsvc.moderation.queue import ModerationQueue
     from commentsvc.moderation.requeue import RequeueSweeper
@@ -72,6 +73,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     cors.init_app(app)
     app.register_blueprint(comment_views.blueprint)
     app.register_blueprint(moderation_views.blueprint)
+    app.register_blueprint(moderation_page.blueprint)
     app.register_blueprint(health.blueprint)
     openapi.init_app(app)
     ratelimit.init_app(
