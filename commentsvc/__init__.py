@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
-
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
+from typing import TYPE_CHECKING, Any
 
 from commentsvc.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 MAX_REQUEST_BYTES = 64 * 1024
 
@@ -17,6 +17,11 @@ MAX_REQUEST_BYTES = 64 * 1024
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     """The app factory. ``config`` is a ``Settings``, or overrides of the settings
     read from the environment (e.g. ``{"redis_url": ...}``), or None."""
+    # Imported here, not at the top: the `commentsvc` command and the gunicorn master
+    # import this package too, and stay small without Flask and SQLAlchemy.
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     from commentsvc import cors, db, errors, health, openapi, ratelimit, redisconn
     from commentsvc.comments import views as comment_views
     from commentsvc.comments.cache import ThreadCache

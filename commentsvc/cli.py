@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.orm import Session
 
 from commentsvc.config import ConfigError, Settings
-from commentsvc.errors import ServiceError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def _settings() -> Settings:
@@ -24,6 +25,7 @@ def _settings() -> Settings:
 @contextmanager
 def _session(settings: Settings, *, migrate: bool = True) -> Iterator[Session]:
     from commentsvc import db
+    from commentsvc.errors import ServiceError
 
     engine = db.make_engine(settings.effective_database_url)
     try:

@@ -13,9 +13,6 @@ import subprocess
 import time
 from pathlib import Path
 
-from redis import Redis
-from redis.exceptions import RedisError
-
 
 def server_binary() -> str:
     try:
@@ -66,22 +63,26 @@ class EmbeddedRedis:
             "--logfile", str((self.data_dir / "redis.log").resolve()),
         ]  # fmt: skip
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
-        client = Redis.from_url(self.url, socket_timeout=1)
         deadline = time.monotonic() + timeout
-        while True:
+        while not self._answers_ping():
             if self.process.poll() is not None:
                 raise RuntimeError(
                     f"the embedded Redis server stopped at start; see {self.data_dir}/redis.log"
                 )
-            try:
-                if client.ping():
-                    # Loading a large data set answers LOADING errors until it is done.
-                    return
-            except RedisError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("the embedded Redis server did not answer in time") from None
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the embedded Redis server did not answer in time")
             time.sleep(0.05)
+
+    def _answers_ping(self) -> bool:
+        """PING over a plain socket (no client library in the gunicorn master). While
+        it loads its data from disk the server answers -LOADING, not +PONG."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
 
     def stop(self, timeout: float = 20.0) -> None:
         """Stop it, saving its data (SIGTERM makes Redis save and exit cleanly)."""

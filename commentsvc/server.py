@@ -9,6 +9,7 @@ migrated once, before any worker starts.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from typing import Any
 
 import click
@@ -54,6 +55,14 @@ def _prepare_database(settings: Settings) -> str | None:
         engine.dispose()
 
 
+def _prepare_database_in_child(settings: Settings) -> str | None:
+    """Migrations and the first moderator run in a short-lived child process, so the
+    gunicorn master never loads SQLAlchemy or Alembic and stays small."""
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        token: str | None = pool.apply(_prepare_database, (settings,))
+        return token
+
+
 def _banner(settings: Settings, host: str, port: int, token: str | None) -> str:
     shown_host = "localhost" if host in ("0.0.0.0", "::", "127.0.0.1") else host  # noqa: S104
     base = f"http://{shown_host}:{port}"
@@ -91,7 +100,7 @@ def run(settings: Settings, host: str, port: int) -> int:
         embedded.start()
         settings = settings.with_overrides(redis_url=embedded.url)
     try:
-        token = _prepare_database(settings)
+        token = _prepare_database_in_child(settings)
         click.echo(_banner(settings, host, port, token))
         options = {
             "bind": f"{host}:{port}",
