@@ -22,7 +22,17 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from commentsvc import cors, db, errors, health, openapi, ratelimit, redisconn
+    from commentsvc import (
+        cors,
+        db,
+        errors,
+        health,
+        metrics,
+        openapi,
+        ratelimit,
+        redisconn,
+        requestlog,
+    )
     from commentsvc.comments import views as comment_views
     from commentsvc.comments.cache import ThreadCache
     from commentsvc.deps import Dependencies
@@ -75,12 +85,14 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     )
 
     errors.init_app(app)
+    requestlog.init_app(app)
     cors.init_app(app)
     app.register_blueprint(comment_views.blueprint)
     app.register_blueprint(moderation_views.blueprint)
     app.register_blueprint(moderation_page.blueprint)
     app.register_blueprint(health.blueprint)
     openapi.init_app(app)
+    metrics.init_app(app)
     ratelimit.init_app(
         app, settings.redis_url, settings.redis_timeout_seconds, ["comments.post_comment"]
     )

@@ -145,3 +145,30 @@ def queue_requeue() -> None:
     with _session(settings) as session:
         count = requeue_missing(session, _queue(settings))
     click.echo(f"{count} pending comments put back on the queue")
+
+
+@main.command("export")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File (default: stdout).")
+def export(output: str | None) -> None:
+    """Write every comment (all statuses, with emails) and every moderator as JSON Lines."""
+    from commentsvc.transfer import write_export
+
+    with _session(_settings()) as session:
+        if output:
+            with open(output, "wb") as stream:
+                count = write_export(session, stream)
+        else:
+            count = write_export(session, click.get_binary_stream("stdout"))
+    click.echo(f"exported {count} records", err=True)
+
+
+@main.command("import")
+@click.argument("source", type=click.File("rb"), default="-")
+def import_(source: Any) -> None:
+    """Read an export (a file, or - for stdin) into an empty database."""
+    from commentsvc.transfer import import_records
+
+    with _session(_settings()) as session:
+        counts = import_records(session, source)
+    summary = ", ".join(f"{count} {kind}s" for kind, count in counts.items())
+    click.echo(f"imported {summary}", err=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import shutil
 from typing import Any
 
 import click
@@ -29,6 +31,7 @@ class CommentsApplication(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        self.cfg.set("child_exit", _worker_exited)
 
     def load(self) -> Any:
         # Called in each worker after the fork: connections are never shared.
@@ -37,6 +40,21 @@ class CommentsApplication(BaseApplication):  # type: ignore[misc]
         app = create_app(self.settings)
         start_background_work(app)
         return app
+
+
+def _worker_exited(_server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def _metrics_dir(settings: Settings) -> None:
+    """Workers write their metrics here; a scrape adds them up. Emptied at each
+    start: counts from before a restart would be counted twice."""
+    directory = settings.data_dir / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())
 
 
 def _prepare_database(settings: Settings) -> str | None:
@@ -101,6 +119,7 @@ def run(settings: Settings, host: str, port: int) -> int:
         settings = settings.with_overrides(redis_url=embedded.url)
     try:
         token = _prepare_database_in_child(settings)
+        _metrics_dir(settings)
         click.echo(_banner(settings, host, port, token))
         options = {
             "bind": f"{host}:{port}",

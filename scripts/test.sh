@@ -36,4 +36,9 @@ step "tests on SQLite"
 pytest -q -p no:cacheprovider
 
 step "tests on PostgreSQL"
-# (added with the PostgreSQL support)
+pgdir=$(mktemp -d /tmp/commentsvc-pg.XXXXXX)
+trap 'bash scripts/postgres.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+COMMENTSVC_TEST_DATABASE_URL=$(bash scripts/postgres.sh start "$pgdir" | tail -n 1)
+export COMMENTSVC_TEST_DATABASE_URL
+pytest -q -p no:cacheprovider
+unset COMMENTSVC_TEST_DATABASE_URL

@@ -68,6 +68,11 @@ def test_bad_configuration_stops_with_the_variable_named(tmp_path: Path) -> None
     assert "5/minute" in result.stderr
 
 
+def scrape(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return str(response.read().decode())
+
+
 @contextmanager
 def serving(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`commentsvc serve` on a free port until it answers /healthz; SIGTERM after."""
@@ -120,11 +125,14 @@ def test_serve_runs_on_embedded_defaults_end_to_end(tmp_path: Path) -> None:
             f"{base}/api/v1/comments",
             {"url": ARTICLE, "name": "Ann", "email": "ann@example.com", "body": "Hi"},
         )
+        # Several workers answer scrapes; each must report the service's count.
+        scrapes = [scrape(f"{base}/metrics") for _ in range(6)]
     first_output = server.stdout.read() if server.stdout else ""
 
     assert server.returncode == 0
     assert bad[0] == 422 and "email" in bad[1]["error"]["fields"]
     assert created[0] == 202 and created[1]["status"] == "pending"
+    assert all("commentsvc_comments_posted_total 1.0" in text for text in scrapes), scrapes[0]
     assert (
         f'<script src="http://localhost:{base.rsplit(":", 1)[1]}/embed.js" async></script>'
         in first_output

@@ -21,6 +21,7 @@ from commentsvc.comments.models import Comment, CommentStatus, Thread
 from commentsvc.comments.schemas import HONEYPOT_FIELD, PublicCommentSchema
 from commentsvc.db import utcnow
 from commentsvc.errors import Forbidden
+from commentsvc.metrics import COMMENTS_POSTED
 from commentsvc.moderation.queue import ModerationQueue
 from commentsvc.moderation.rules import Rules
 from commentsvc.rendering import render
@@ -64,8 +65,14 @@ def get_or_create_thread(session: Session, url: str) -> Thread:
 
 
 def parent_problem(session: Session, url: str, parent_id: int) -> str | None:
-    """Why this comment cannot be replied to on this article, or None."""
-    parent = session.get(Comment, parent_id)
+    """Why this comment cannot be replied to on this article, or None.
+
+    The parent row is share-locked until the reply is committed (PostgreSQL), so a
+    moderator rejecting it at the same moment waits, and the reply is either refused
+    or committed before the rejection."""
+    parent = session.scalar(
+        select(Comment).where(Comment.id == parent_id).with_for_update(read=True)
+    )
     if parent is None or parent.status != CommentStatus.APPROVED or parent.thread.url != url:
         return "You can only reply to a published comment on this article."
     return None
@@ -108,6 +115,7 @@ def create_comment(
     )
     session.add(comment)
     session.commit()
+    COMMENTS_POSTED.inc()
     try:
         queue.push(comment.id)
     except RedisError as exc:
@@ -126,7 +134,14 @@ def _render_page(session: Session, url: str) -> bytes:
                 .order_by(Comment.id)
             )
         )
-    return orjson.dumps({"url": url, "total": len(comments), "comments": _public.dump(comments)})
+    public = _public.dump(comments)
+    # A reply whose parent is no longer public (rejected, marked spam, or a race with
+    # that decision) is shown at the top level rather than under a missing comment.
+    shown = {comment["id"] for comment in public}
+    for comment in public:
+        if comment["parent_id"] not in shown:
+            comment["parent_id"] = None
+    return orjson.dumps({"url": url, "total": len(public), "comments": public})
 
 
 def public_page(session: Session, cache: ThreadCache, url: str) -> tuple[str, bytes]:

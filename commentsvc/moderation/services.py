@@ -8,7 +8,7 @@ import logging
 import secrets
 
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from commentsvc.comments.schemas import MAX_ID
 from commentsvc.comments.services import invalidate_page
 from commentsvc.db import utcnow
 from commentsvc.errors import BadRequest, NotFound
+from commentsvc.metrics import DECISIONS
 from commentsvc.moderation.models import Moderator
 from commentsvc.moderation.queue import ModerationQueue
 
@@ -116,13 +117,18 @@ def decide(
     """Record the decision (who, when), then take the comment off the queue and
     refresh the article's cached page. Deciding the same way twice is harmless."""
     comment = _find(session, comment_id, for_update=True)
-    status = STATUS_OF_ACTION[action]
-    if comment.status != status:
-        comment.status = status
-        comment.decided_at = utcnow()
-        comment.decided_by_id = moderator.id
     url = comment.thread.url
+    status = STATUS_OF_ACTION[action]
+    # Conditional, so that of two moderators deciding at once only the first decision
+    # is recorded, and both answers show it (SQLite has no row locks to serialise them).
+    session.execute(
+        update(Comment)
+        .where(Comment.id == comment_id, Comment.status != status)
+        .values(status=status, decided_at=utcnow(), decided_by_id=moderator.id)
+    )
     session.commit()
+    session.refresh(comment)
+    DECISIONS.labels(action.value).inc()
     _after_decision(queue, cache, comment.id, url)
     return comment
 
@@ -132,6 +138,7 @@ def delete(session: Session, queue: ModerationQueue, cache: ThreadCache, comment
     url = comment.thread.url
     session.delete(comment)
     session.commit()
+    DECISIONS.labels("delete").inc()
     _after_decision(queue, cache, comment_id, url)
 
 
