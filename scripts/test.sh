@@ -31,6 +31,7 @@ export PATH="$PWD/.venv/bin:$PATH"
 
 step "lint"
 ruff check commentsvc tests scripts
+hadolint Dockerfile
 
 step "tests on SQLite"
 pytest -q -p no:cacheprovider
