@@ -10,11 +10,10 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 # Dependencies first, from pyproject.toml alone: changing the source does not
 # reinstall them.
-COPY pyproject.toml README.md ./
-RUN mkdir -p commentsvc embed \
-    && touch commentsvc/__init__.py \
-    && pip install . \
-    && pip uninstall --yes commentsvc
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" > requirements.txt \
+    && pip install --requirement requirements.txt
+COPY README.md ./
 COPY commentsvc ./commentsvc
 COPY embed ./embed
 RUN pip install --no-deps .

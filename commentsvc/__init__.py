@@ -25,6 +25,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from commentsvc import (
         cors,
         db,
+        embed,
         errors,
         health,
         metrics,
@@ -91,6 +92,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(moderation_views.blueprint)
     app.register_blueprint(moderation_page.blueprint)
     app.register_blueprint(health.blueprint)
+    embed.init_app(app)
     openapi.init_app(app)
     metrics.init_app(app)
     ratelimit.init_app(

@@ -28,10 +28,15 @@ step "python dependencies"
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e '.[test]'
 export PATH="$PWD/.venv/bin:$PATH"
+# axe-core for the accessibility check in the browser tests
+npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 
 step "lint"
 ruff check commentsvc tests scripts
 hadolint Dockerfile
+
+step "embed size budget"
+python scripts/embed_size.py
 
 step "tests on SQLite"
 pytest -q -p no:cacheprovider

@@ -5,26 +5,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
-
-from commentsvc.embedded_redis import free_port
 
 
 @pytest.fixture
-def live_server(make_app: Any) -> Iterator[str]:
-    app = make_app(post_rate_limit="100000/minute")
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
+def live_server(make_app: Any, serve_app: Any) -> str:
+    return str(serve_app(make_app(post_rate_limit="100000/minute")))
 
 
 def test_the_document_describes_every_public_endpoint(client: Any) -> None:
