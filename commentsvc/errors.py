@@ -93,10 +93,10 @@ def envelope(
 def _http_error(exc: HTTPException) -> Response:
     code = exc.code or 500
     response = envelope(code, _MESSAGES.get(code, exc.name))
-    # Keep what werkzeug knows (Allow on 405, Retry-After on 429...).
-    for header in ("Allow", "Retry-After"):
-        if exc.get_response().headers.get(header):
-            response.headers[header] = exc.get_response().headers[header]
+    # Keep what werkzeug knows (Allow on 405).
+    allow = exc.get_response().headers.get("Allow")
+    if allow:
+        response.headers["Allow"] = allow
     return response
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
 
 from commentsvc.deps import deps
+from commentsvc.errors import envelope
 
 
 def client_ip() -> str:
@@ -24,7 +26,9 @@ def init_app(app: Flask, redis_url: str, timeout_seconds: float, endpoints: list
         client_ip,
         app=app,
         key_prefix="commentsvc",
-        headers_enabled=True,
+        # X-RateLimit-* headers on every post would cost two more Redis round trips;
+        # a refused post gets Retry-After (below).
+        headers_enabled=False,
         storage_uri=redis_url,
         storage_options={
             "socket_timeout": timeout_seconds,
@@ -34,8 +38,18 @@ def init_app(app: Flask, redis_url: str, timeout_seconds: float, endpoints: list
         # With Redis down, posting goes on unlimited rather than failing: no comment is lost.
         swallow_errors=True,
     )
+    # Only posts are limited: every other request skips the limiter's work.
+    limiter.request_filter(lambda: request.method != "POST")
     limit = limiter.limit(post_rate_limit, methods=["POST"])
     for endpoint in endpoints:
         app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+    app.register_error_handler(RateLimitExceeded, _too_fast)
     app.extensions["commentsvc.limiter"] = limiter
     return limiter
+
+
+def _too_fast(exc: RateLimitExceeded) -> Response:
+    response = envelope(429, "You are posting too fast. Please wait a moment and try again.")
+    # The limit's window: by then the oldest post counted has left it.
+    response.headers["Retry-After"] = str(exc.limit.limit.get_expiry())
+    return response

@@ -1,10 +1,12 @@
-"""Each article's public page of comments, kept ready in Redis.
+"""Each article's public page of comments and its count, kept ready in Redis.
 
-The page is stored with the thread's generation number; a decision bumps the
-generation (``invalidate``), so a page built from the database before the
-decision can never be stored as current after it. Entries also expire after
-``ttl`` seconds: the longest a page can be stale if an invalidation was lost
-with Redis itself.
+Per article, a hash holds the page (``etag``, ``body``) and the ``count`` of
+approved comments, stamped with the article's generation (``g``). A decision bumps
+the generation (``invalidate``); an entry whose stamp is not the current generation
+is a miss. A reader stores what it built from the database only if the generation
+it read *before* querying is still current, so a page built before a decision can
+never be stored as current after it. Entries also expire after ``ttl`` seconds:
+the longest anything can be stale if an invalidation was lost with Redis itself.
 """
 
 from __future__ import annotations
@@ -16,20 +18,47 @@ from redis import Redis
 
 _PREFIX = "commentsvc:thread:"
 
-# One round trip: the cached page if it belongs to the current generation, else
-# the current generation alone (the reader builds the page and stores it with it).
-_GET = """
+# One round trip. The body is sent only when the reader's ETag is not current.
+_GET_PAGE = """
 local generation = redis.call('GET', KEYS[2]) or '0'
-local page = redis.call('HMGET', KEYS[1], 'generation', 'etag', 'body')
-if page[1] == generation then return {generation, page[2], page[3]} end
-return {generation}
+local page = redis.call('HMGET', KEYS[1], 'g', 'etag')
+if page[1] ~= generation or not page[2] then return {generation} end
+if page[2] == ARGV[1] then return {generation, page[2]} end
+return {generation, page[2], redis.call('HGET', KEYS[1], 'body')}
 """
 
-_PUT = """
-local generation = redis.call('GET', KEYS[2]) or '0'
-if generation ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'generation', ARGV[1], 'etag', ARGV[2], 'body', ARGV[3])
-redis.call('EXPIRE', KEYS[1], ARGV[4])
+_PUT_PAGE = """
+if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'g', ARGV[1], 'etag', ARGV[2], 'body', ARGV[3], 'count', ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+
+# KEYS: hash, generation key, for each article. Answers generation, count ('' if
+# not cached) for each: an empty string, not nil, which would end a Lua table.
+_GET_COUNTS = """
+local answer = {}
+for i = 1, #KEYS, 2 do
+  local generation = redis.call('GET', KEYS[i + 1]) or '0'
+  local entry = redis.call('HMGET', KEYS[i], 'g', 'count')
+  answer[#answer + 1] = generation
+  answer[#answer + 1] = (entry[1] == generation and entry[2]) or ''
+end
+return answer
+"""
+
+# ARGV: generation, count for each article, then the ttl.
+_PUT_COUNTS = """
+local ttl = ARGV[#ARGV]
+for i = 1, #KEYS, 2 do
+  local generation = ARGV[i]
+  if (redis.call('GET', KEYS[i + 1]) or '0') == generation then
+    if redis.call('HGET', KEYS[i], 'g') ~= generation then redis.call('DEL', KEYS[i]) end
+    redis.call('HSET', KEYS[i], 'g', generation, 'count', ARGV[i + 1])
+    redis.call('EXPIRE', KEYS[i], ttl)
+  end
+end
 return 1
 """
 
@@ -45,29 +74,48 @@ def etag_of(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=12).hexdigest()
 
 
+def _keys(url: str) -> list[str]:
+    digest = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
+    return [_PREFIX + digest, _PREFIX + digest + ":generation"]
+
+
 class ThreadCache:
     def __init__(self, redis: Redis, ttl_seconds: int) -> None:
         self.redis = redis
         self.ttl = max(1, ttl_seconds)
-        self._get = redis.register_script(_GET)
-        self._put = redis.register_script(_PUT)
+        self._get_page = redis.register_script(_GET_PAGE)
+        self._put_page = redis.register_script(_PUT_PAGE)
+        self._get_counts = redis.register_script(_GET_COUNTS)
+        self._put_counts = redis.register_script(_PUT_COUNTS)
 
-    @staticmethod
-    def _keys(url: str) -> list[str]:
-        digest = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
-        return [_PREFIX + digest, _PREFIX + digest + ":generation"]
+    def page(self, url: str, if_none_match: str = "") -> CachedPage:
+        """The current page; without its body when ``if_none_match`` is its ETag."""
+        answer = self._get_page(keys=_keys(url), args=[if_none_match])
+        etag = answer[1].decode() if len(answer) > 1 else None
+        return CachedPage(answer[0], etag, answer[2] if len(answer) > 2 else None)
 
-    def get(self, url: str) -> CachedPage:
-        answer = self._get(keys=self._keys(url))
-        if len(answer) == 3:
-            return CachedPage(answer[0], answer[1].decode(), answer[2])
-        return CachedPage(answer[0])
+    def put_page(self, url: str, generation: bytes, etag: str, body: bytes, count: int) -> None:
+        self._put_page(keys=_keys(url), args=[generation, etag, body, count, self.ttl])
 
-    def put(self, url: str, generation: bytes, etag: str, body: bytes) -> None:
-        self._put(keys=self._keys(url), args=[generation, etag, body, self.ttl])
+    def counts(self, urls: list[str]) -> tuple[dict[str, int], dict[str, bytes]]:
+        """Cached counts, and the generation of every article asked for."""
+        keys = [key for url in urls for key in _keys(url)]
+        answer = self._get_counts(keys=keys, args=[])
+        found, generations = {}, {}
+        for index, url in enumerate(urls):
+            generation, count = answer[2 * index], answer[2 * index + 1]
+            generations[url] = generation
+            if count != b"":
+                found[url] = int(count)
+        return found, generations
+
+    def put_counts(self, counts: dict[str, tuple[bytes, int]]) -> None:
+        keys = [key for url in counts for key in _keys(url)]
+        args = [value for generation, count in counts.values() for value in (generation, count)]
+        self._put_counts(keys=keys, args=[*args, self.ttl])
 
     def invalidate(self, url: str) -> None:
-        page_key, generation_key = self._keys(url)
+        page_key, generation_key = _keys(url)
         with self.redis.pipeline() as pipe:
             pipe.incr(generation_key)
             pipe.delete(page_key)

@@ -7,6 +7,7 @@ Services take their session, queue and cache as arguments; they raise
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -123,7 +124,7 @@ def create_comment(
     return comment
 
 
-def _render_page(session: Session, url: str) -> bytes:
+def _render_page(session: Session, url: str) -> tuple[bytes, int]:
     thread = find_thread(session, url)
     comments: list[Comment] = []
     if thread is not None:
@@ -141,27 +142,32 @@ def _render_page(session: Session, url: str) -> bytes:
     for comment in public:
         if comment["parent_id"] not in shown:
             comment["parent_id"] = None
-    return orjson.dumps({"url": url, "total": len(public), "comments": public})
+    body = orjson.dumps({"url": url, "total": len(public), "comments": public})
+    return body, len(public)
 
 
-def public_page(session: Session, cache: ThreadCache, url: str) -> tuple[str, bytes]:
+def public_page(
+    sessions: Callable[[], Session], cache: ThreadCache, url: str, if_none_match: str = ""
+) -> tuple[str, bytes | None]:
     """The article's approved comments as JSON, and their ETag: from the cache when
-    it holds the current page, else from the database (and then cached)."""
+    it holds the current page, else from the database (and then cached). The body is
+    None when ``if_none_match`` is the current ETag: the reader has the page already.
+    ``sessions`` gives the database session, only asked for on a cache miss."""
     try:
-        cached = cache.get(url)
+        cached = cache.page(url, if_none_match)
     except RedisError as exc:
         log.warning("thread cache unavailable, reading the database: %s", exc)
-        body = _render_page(session, url)
+        body, _count = _render_page(sessions(), url)
         return etag_of(body), body
-    if cached.body is not None and cached.etag is not None:
+    if cached.etag is not None:
         return cached.etag, cached.body
-    body = _render_page(session, url)
+    body, count = _render_page(sessions(), url)
     etag = etag_of(body)
     try:
-        cache.put(url, cached.generation, etag, body)
+        cache.put_page(url, cached.generation, etag, body, count)
     except RedisError as exc:
         log.warning("thread cache unavailable: %s", exc)
-    return etag, body
+    return etag, (None if etag == if_none_match else body)
 
 
 def invalidate_page(cache: ThreadCache, url: str) -> None:
@@ -172,8 +178,29 @@ def invalidate_page(cache: ThreadCache, url: str) -> None:
         log.warning("could not invalidate the cached page of %s: %s", url, exc)
 
 
-def count_approved(session: Session, urls: list[str]) -> dict[str, int]:
-    """Approved comments per normalised article URL, in one query."""
+def count_approved(
+    sessions: Callable[[], Session], cache: ThreadCache, urls: list[str]
+) -> dict[str, int]:
+    """Approved comments per normalised article URL: from the cache, the rest in one
+    query (then cached)."""
+    try:
+        found, generations = cache.counts(urls)
+    except RedisError as exc:
+        log.warning("count cache unavailable, reading the database: %s", exc)
+        found, generations = {}, {}
+    missing = [url for url in urls if url not in found]
+    if missing:
+        counted = _count_in_database(sessions(), missing)
+        found.update(counted)
+        try:
+            cache.put_counts({url: (generations[url], counted[url]) for url in generations
+                              if url in counted})  # fmt: skip
+        except RedisError as exc:
+            log.warning("count cache unavailable: %s", exc)
+    return found
+
+
+def _count_in_database(session: Session, urls: list[str]) -> dict[str, int]:
     rows = session.execute(
         select(Thread.url, func.count(Comment.id))
         .join(Comment, Comment.thread_id == Thread.id)

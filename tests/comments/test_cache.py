@@ -1,0 +1,67 @@
+"""The cached pages and counts: never stale after a decision, and stale for at most
+COMMENTSVC_THREAD_CACHE_SECONDS even if an invalidation was lost."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import update
+
+from commentsvc.comments.models import Comment, CommentStatus
+from tests.conftest import ARTICLE, SITE
+
+
+def read(client: Any) -> tuple[list[int], int]:
+    page = client.get("/api/v1/comments", query_string={"url": ARTICLE}).json
+    count = client.get("/api/v1/counts", query_string={"url": ARTICLE}).json["counts"][ARTICLE]
+    return [comment["id"] for comment in page["comments"]], count
+
+
+def test_every_decision_shows_at_once_in_pages_and_counts(
+    client: Any, post_comment: Any, approve: Any, auth: dict[str, str]
+) -> None:
+    first, second = (post_comment(body=f"c{n}").json["id"] for n in range(2))
+    assert read(client) == ([], 0)  # both cached now
+
+    approve(first)
+    assert read(client) == ([first], 1)
+    approve(second)
+    assert read(client) == ([first, second], 2)
+    approve(first, "spam")
+    assert read(client) == ([second], 1)
+    client.delete(f"/api/v1/moderation/comments/{second}", headers=auth)
+    assert read(client) == ([], 0)
+
+
+def test_counts_of_many_articles_mix_cached_and_fresh_ones(
+    client: Any, post_comment: Any, approve: Any
+) -> None:
+    other = f"{SITE}/other"
+    approve(post_comment().json["id"])
+    query = [("url", ARTICLE), ("url", other)]
+    assert client.get("/api/v1/counts", query_string=query).json["counts"] == {ARTICLE: 1, other: 0}
+
+    approve(post_comment(url=other).json["id"])  # invalidates only the other article
+
+    assert client.get("/api/v1/counts", query_string=query).json["counts"] == {ARTICLE: 1, other: 1}
+
+
+def test_a_lost_invalidation_is_stale_for_at_most_the_cache_lifetime(
+    make_app: Any, post_comment: Any, approve: Any, app: Any
+) -> None:
+    client = make_app(thread_cache_seconds=1).test_client()
+    comment_id = post_comment().json["id"]
+    approve(comment_id)
+    assert read(client) == ([comment_id], 1)
+    # A rejection written without the invalidation, as if Redis had lost it.
+    with app.extensions["commentsvc"].database.sessions() as session:
+        session.execute(
+            update(Comment).where(Comment.id == comment_id).values(status=CommentStatus.REJECTED)
+        )
+        session.commit()
+    assert read(client) == ([comment_id], 1)  # within the bound: still the cached page
+
+    time.sleep(1.2)
+
+    assert read(client) == ([], 0)
