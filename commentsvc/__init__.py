@@ -36,6 +36,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     )
     from commentsvc.comments import views as comment_views
     from commentsvc.comments.cache import ThreadCache
+    from commentsvc.comments.fastpath import CachedReads
     from commentsvc.deps import Dependencies
     from commentsvc.jsonprovider import OrjsonProvider
     from commentsvc.moderation import page as moderation_page
@@ -59,13 +60,6 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
     )
-    if settings.trusted_proxies:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app,
-            x_for=settings.trusted_proxies,
-            x_proto=settings.trusted_proxies,
-            x_host=settings.trusted_proxies,
-        )
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -98,6 +92,18 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     ratelimit.init_app(
         app, settings.redis_url, settings.redis_timeout_seconds, ["comments.post_comment"]
     )
+    # Cache hits of the two hottest reads are answered before Flask dispatches.
+    app.wsgi_app = CachedReads(  # type: ignore[method-assign]
+        app.wsgi_app, app.extensions["commentsvc"].cache, settings.sites
+    )
+    if settings.trusted_proxies:
+        # Outermost, so that everything inside sees the reader's address.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.trusted_proxies,
+            x_proto=settings.trusted_proxies,
+            x_host=settings.trusted_proxies,
+        )
     return app
 
 

@@ -12,12 +12,22 @@ PUBLIC_PREFIXES = ("/api/v1/comments", "/api/v1/counts")
 MAX_AGE = "86400"
 
 
-def _allowed_origin() -> str | None:
-    origin = request.headers.get("Origin")
-    if not origin or not request.path.startswith(PUBLIC_PREFIXES):
+def allowed_origin(origin: str | None, path: str, sites: tuple[str, ...]) -> str | None:
+    """The origin to allow on this answer, or None (no CORS headers)."""
+    if not origin or not path.startswith(PUBLIC_PREFIXES):
         return None
-    sites = deps().settings.sites
     return origin if not sites or origin.lower() in sites else None
+
+
+def cors_headers(origin: str) -> list[tuple[str, str]]:
+    return [
+        ("Access-Control-Allow-Origin", origin),
+        ("Access-Control-Expose-Headers", "ETag, Retry-After"),
+    ]
+
+
+def _allowed_origin() -> str | None:
+    return allowed_origin(request.headers.get("Origin"), request.path, deps().settings.sites)
 
 
 def _preflight() -> Response | None:
@@ -37,8 +47,7 @@ def _preflight() -> Response | None:
 def _allow(response: Response) -> Response:
     origin = _allowed_origin()
     if origin is not None:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"
+        response.headers.extend(cors_headers(origin))
     if request.path.startswith(PUBLIC_PREFIXES):
         response.vary.add("Origin")
     return response

@@ -20,9 +20,24 @@ HEADER = "X-Request-ID"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
+def request_id(incoming: str | None) -> str:
+    """The proxy's id when it is a sensible one, else a new one."""
+    return incoming if incoming and _SAFE_ID.match(incoming) else uuid.uuid4().hex
+
+
+def record(method: str, path: str, endpoint: str, status: int, seconds: float,
+           identifier: str, remote_addr: str | None) -> None:  # fmt: skip
+    """The latency metric and the log line of one answered request."""
+    REQUEST_SECONDS.labels(method, endpoint).observe(seconds)
+    if log.isEnabledFor(logging.INFO):
+        log.info(
+            "%s %s %s %.1fms id=%s ip=%s",
+            method, path, status, seconds * 1000, identifier, remote_addr,
+        )  # fmt: skip
+
+
 def _start() -> None:
-    incoming = request.headers.get(HEADER, "")
-    g.request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = request_id(request.headers.get(HEADER))
     g.request_started = time.perf_counter()
 
 
@@ -30,14 +45,10 @@ def _finish(response: Response) -> Response:
     started = g.get("request_started")
     if started is None:  # the request failed before _start ran
         return response
-    seconds = time.perf_counter() - started
-    endpoint = request.endpoint or "unknown"
-    REQUEST_SECONDS.labels(request.method, endpoint).observe(seconds)
     response.headers[HEADER] = g.request_id
-    log.info(
-        "%s %s %s %.1fms id=%s ip=%s",
-        request.method, request.path, response.status_code, seconds * 1000,
-        g.request_id, request.remote_addr,
+    record(
+        request.method, request.path, request.endpoint or "unknown", response.status_code,
+        time.perf_counter() - started, g.request_id, request.remote_addr,
     )  # fmt: skip
     return response
 

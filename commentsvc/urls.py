@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -21,6 +22,7 @@ def _is_tracking(name: str) -> bool:
     return lowered.startswith("utm_") or lowered in TRACKING_PARAMETERS
 
 
+@lru_cache(maxsize=4096)  # pure, and every read asks it: popular articles are remembered
 def normalize_article_url(url: str) -> str:
     """Lower-case scheme and host, drop the default port, the fragment and tracking
     parameters; an empty path becomes ``/``."""

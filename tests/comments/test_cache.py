@@ -65,3 +65,30 @@ def test_a_lost_invalidation_is_stale_for_at_most_the_cache_lifetime(
     time.sleep(1.2)
 
     assert read(client) == ([], 0)
+
+
+def test_a_cached_answer_is_the_same_as_the_first_one(
+    client: Any, post_comment: Any, approve: Any
+) -> None:
+    """The first read is built by the views, the next ones come from the cache."""
+    approve(post_comment().json["id"])
+    headers = {"Origin": SITE}
+    compared = ("Content-Type", "ETag", "Cache-Control", "Vary", "Access-Control-Allow-Origin")
+    for path, query in (
+        ("/api/v1/comments", {"url": ARTICLE}),
+        ("/api/v1/counts", {"url": ARTICLE}),
+    ):
+        built = client.get(path, query_string=query, headers=headers)
+        cached = client.get(path, query_string=query, headers=headers)
+
+        assert (cached.status_code, cached.data) == (built.status_code, built.data)
+        assert [cached.headers.get(h) for h in compared] == [built.headers.get(h) for h in compared]
+        assert cached.headers["X-Request-ID"] != built.headers["X-Request-ID"]
+    etag = (
+        built.headers.get("ETag")
+        or client.get("/api/v1/comments", query_string={"url": ARTICLE}).headers["ETag"]
+    )
+    not_modified = client.get(
+        "/api/v1/comments", query_string={"url": ARTICLE}, headers={"If-None-Match": etag}
+    )
+    assert (not_modified.status_code, not_modified.data) == (304, b"")
