@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian 12 machine: installs the system packages
-# (redis-server, chromium, PostgreSQL 15) and the Python dependencies it needs, then
-# runs lint, the suite on SQLite, the suite again on PostgreSQL, and the checks.
+# (redis-server, chromium, PostgreSQL 15, wrk) and the Python dependencies it needs,
+# then runs lint, the suite on SQLite, the suite again on PostgreSQL, and the
+# benchmark's smoke mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -14,6 +15,7 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql-15)
 command -v npm >/dev/null || missing+=(npm)
+command -v wrk >/dev/null || missing+=(wrk)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "missing system packages: ${missing[*]} (install them as root)" >&2
@@ -32,7 +34,7 @@ export PATH="$PWD/.venv/bin:$PATH"
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 
 step "lint"
-ruff check commentsvc tests scripts
+ruff check commentsvc tests scripts bench
 hadolint Dockerfile
 
 step "embed size budget"
@@ -48,3 +50,6 @@ COMMENTSVC_TEST_DATABASE_URL=$(bash scripts/postgres.sh start "$pgdir" | tail -n
 export COMMENTSVC_TEST_DATABASE_URL
 pytest -q -p no:cacheprovider
 unset COMMENTSVC_TEST_DATABASE_URL
+
+step "benchmark, smoke mode (works, every answer 2xx; speed is not judged here)"
+bash bench/run.sh --smoke

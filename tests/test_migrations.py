@@ -58,6 +58,6 @@ def test_several_processes_upgrading_at_once_all_succeed(
     engine = db.make_engine(env["COMMENTSVC_DATABASE_URL"])
     with engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [
-            ("0001",)
+            ("0002",)
         ]
     engine.dispose()

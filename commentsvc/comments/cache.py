@@ -12,18 +12,23 @@ the longest anything can be stale if an invalidation was lost with Redis itself.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from redis import Redis
 
 _PREFIX = "commentsvc:thread:"
 
-# One round trip. The body is sent only when the reader's ETag is not current.
+# One round trip. The body is sent only when neither the reader (ARGV[1]) nor this
+# process's copy (ARGV[2]) has the current ETag; 1 in its place means: the copy is.
 _GET_PAGE = """
 local generation = redis.call('GET', KEYS[2]) or '0'
 local page = redis.call('HMGET', KEYS[1], 'g', 'etag')
 if page[1] ~= generation or not page[2] then return {generation} end
 if page[2] == ARGV[1] then return {generation, page[2]} end
+if page[2] == ARGV[2] then return {generation, page[2], 1} end
 return {generation, page[2], redis.call('HGET', KEYS[1], 'body')}
 """
 
@@ -74,15 +79,51 @@ def etag_of(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=12).hexdigest()
 
 
-def _keys(url: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def _keys(url: str) -> tuple[str, str]:
     digest = hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
-    return [_PREFIX + digest, _PREFIX + digest + ":generation"]
+    return _PREFIX + digest, _PREFIX + digest + ":generation"
+
+
+class LocalCopies:
+    """This process's copies of pages it has served, by URL, least recently used out.
+
+    Only a copy: Redis says on every request which ETag is current, and a copy is
+    used only when it has that ETag, so every process serves the same page. It
+    spares sending a large page from Redis on each read."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.pages: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, url: str) -> tuple[str, bytes] | None:
+        with self.lock:
+            copy = self.pages.get(url)
+            if copy is not None:
+                self.pages.move_to_end(url)
+            return copy
+
+    def put(self, url: str, etag: str, body: bytes) -> None:
+        if len(body) > self.max_bytes // 4:
+            return
+        with self.lock:
+            old = self.pages.pop(url, None)
+            if old is not None:
+                self.size -= len(old[1])
+            self.pages[url] = (etag, body)
+            self.size += len(body)
+            while self.size > self.max_bytes:
+                _url, (_etag, dropped) = self.pages.popitem(last=False)
+                self.size -= len(dropped)
 
 
 class ThreadCache:
-    def __init__(self, redis: Redis, ttl_seconds: int) -> None:
+    def __init__(self, redis: Redis, ttl_seconds: int, local_bytes: int = 16 * 2**20) -> None:
         self.redis = redis
         self.ttl = max(1, ttl_seconds)
+        self.copies = LocalCopies(local_bytes)
         self._get_page = redis.register_script(_GET_PAGE)
         self._put_page = redis.register_script(_PUT_PAGE)
         self._get_counts = redis.register_script(_GET_COUNTS)
@@ -90,12 +131,21 @@ class ThreadCache:
 
     def page(self, url: str, if_none_match: str = "") -> CachedPage:
         """The current page; without its body when ``if_none_match`` is its ETag."""
-        answer = self._get_page(keys=_keys(url), args=[if_none_match])
-        etag = answer[1].decode() if len(answer) > 1 else None
-        return CachedPage(answer[0], etag, answer[2] if len(answer) > 2 else None)
+        copy = self.copies.get(url)
+        answer = self._get_page(keys=_keys(url), args=[if_none_match, copy[0] if copy else ""])
+        if len(answer) < 2:
+            return CachedPage(answer[0])
+        etag = answer[1].decode()
+        if len(answer) < 3:
+            return CachedPage(answer[0], etag)
+        if answer[2] == 1 and copy is not None:
+            return CachedPage(answer[0], etag, copy[1])
+        self.copies.put(url, etag, answer[2])
+        return CachedPage(answer[0], etag, answer[2])
 
     def put_page(self, url: str, generation: bytes, etag: str, body: bytes, count: int) -> None:
         self._put_page(keys=_keys(url), args=[generation, etag, body, count, self.ttl])
+        self.copies.put(url, etag, body)
 
     def counts(self, urls: list[str]) -> tuple[dict[str, int], dict[str, bytes]]:
         """Cached counts, and the generation of every article asked for."""

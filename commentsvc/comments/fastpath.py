@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -28,6 +29,16 @@ from commentsvc.urls import InvalidURL, normalize_article_url
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 MAX_COUNTS = 100  # as CountsQuerySchema allows
 JSON = ("Content-Type", "application/json")
+
+
+@lru_cache(maxsize=2048)  # pure; the same queries come again and again
+def articles_asked(query: str) -> tuple[tuple[str, str], ...] | None:
+    """The ``url`` parameters of a query string, each with its normalised form;
+    None when one is not an article address (Flask then answers 422)."""
+    try:
+        return tuple((url, normalize_article_url(url)) for url in parse_qs(query).get("url", ()))
+    except InvalidURL:
+        return None
 
 
 class CachedReads:
@@ -73,14 +84,13 @@ class CachedReads:
     def _counts(
         self, environ: dict[str, Any]
     ) -> tuple[str, str, list[tuple[str, str]], bytes] | None:
-        asked = parse_qs(environ.get("QUERY_STRING", "")).get("url")
+        asked = articles_asked(environ.get("QUERY_STRING", ""))
         if not asked or len(asked) > MAX_COUNTS:
             return None
-        normalised = [normalize_article_url(url) for url in asked]
-        found, _generations = self.cache.counts(normalised)
-        if len(found) < len(set(normalised)):
+        found, _generations = self.cache.counts([normalised for _url, normalised in asked])
+        if len(found) < len({normalised for _url, normalised in asked}):
             return None
-        counts = {url: found[norm] for url, norm in zip(asked, normalised, strict=True)}
+        counts = {url: found[normalised] for url, normalised in asked}
         return "comments.counts", "200 OK", [JSON], orjson.dumps({"counts": counts})
 
     def _respond(self, environ: dict[str, Any], start_response: Callable[..., Any], started: float,

@@ -37,8 +37,10 @@ class Comment(Base):
     __table_args__ = (
         # The public list and the counts read approved comments of one thread in order.
         Index("ix_comments_thread_status_id", "thread_id", "status", "id"),
-        # The requeue sweep and the duplicate rule look at pending comments.
+        # The requeue sweep looks at pending comments.
         Index("ix_comments_status_created", "status", "created_at"),
+        # The duplicate rule looks at a reader's earlier comments on the article.
+        Index("ix_comments_thread_email", "thread_id", "author_email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import partial
+from functools import cache
 from typing import Any
 
 from flask import Blueprint, Response, redirect, request
@@ -44,19 +44,26 @@ def post_comment() -> Any:
     payload = read_payload()
     settings = deps().settings
     services.check_site(settings.sites, payload.get("url"))
-    session = db.session()
-    schema = CommentCreateSchema(
-        parent_check=partial(services.parent_problem, session),
-        check_deliverability=settings.check_email_deliverability,
-    )
-    data = schema.load(payload)
+    data = _create_schema(settings.check_email_deliverability).load(payload)
     comment = services.create_comment(
-        session, deps().queue, deps().rules, data, request.remote_addr
+        db.session(), deps().queue, deps().rules, data, request.remote_addr
     )
     if is_form_post():
         # The no-JavaScript path: back to the article the reader came from.
         return redirect(data["url"], code=303)
     return _created.dump(comment), 202
+
+
+def _check_parent(url: str, parent_id: int) -> str | None:
+    return services.parent_problem(db.session(), url, parent_id)
+
+
+@cache
+def _create_schema(check_deliverability: bool) -> CommentCreateSchema:
+    # Built once: a schema is costly to build and keeps no state between loads.
+    return CommentCreateSchema(
+        parent_check=_check_parent, check_deliverability=check_deliverability
+    )
 
 
 @blueprint.get("/counts")
