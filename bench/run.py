@@ -397,10 +397,12 @@ def scale_run(workers: int, duration: float, rounds: int, smoke: bool) -> str:
         seed_directly(f"sqlite:///{data_dir / 'commentsvc.sqlite3'}", articles, per_article,
                       "/a200", 200)  # fmt: skip
         print(f"  seeded {label} in {time.monotonic() - started:.0f} s", flush=True)
+        os.sync()  # the seed's writes reach the disk now, not during the measurement
         server, _ = start_commentsvc("commentsvc", workers, data_dir)
         try:
             contender = Contender(server, "request.lua",
                                   {"BENCH_PATH": f"/api/v1/comments?url={ORIGIN}/a200"})  # fmt: skip
+            run_wrk(server, contender.lua, contender.env, 16, 2)  # warm-up, not counted
             [result] = scenario([contender], 16, duration, rounds)
         finally:
             server.stop()

@@ -92,3 +92,19 @@ def test_a_cached_answer_is_the_same_as_the_first_one(
         "/api/v1/comments", query_string={"url": ARTICLE}, headers={"If-None-Match": etag}
     )
     assert (not_modified.status_code, not_modified.data) == (304, b"")
+
+
+def test_every_worker_serves_the_current_page_after_a_decision_elsewhere(
+    make_app: Any, post_comment: Any, approve: Any
+) -> None:
+    """Each worker keeps copies of pages it served; Redis says which one is current."""
+    first_worker, second_worker = (make_app().test_client() for _ in range(2))
+    comment_id = post_comment().json["id"]
+    approve(comment_id)
+    for worker in (first_worker, second_worker):
+        assert read(worker) == ([comment_id], 1)
+
+    approve(comment_id, "reject")  # decided through a third app
+
+    for worker in (first_worker, second_worker):
+        assert read(worker) == ([], 0)
