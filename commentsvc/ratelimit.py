@@ -34,7 +34,8 @@ def init_app(app: Flask, redis_url: str, timeout_seconds: float, endpoints: list
             "socket_timeout": timeout_seconds,
             "socket_connect_timeout": timeout_seconds,
         },
-        strategy="moving-window",
+        # O(1) per post (INCR with an expiry); a moving window costs O(limit).
+        strategy="fixed-window",
         # With Redis down, posting goes on unlimited rather than failing: no comment is lost.
         swallow_errors=True,
     )
@@ -50,6 +51,6 @@ def init_app(app: Flask, redis_url: str, timeout_seconds: float, endpoints: list
 
 def _too_fast(exc: RateLimitExceeded) -> Response:
     response = envelope(429, "You are posting too fast. Please wait a moment and try again.")
-    # The limit's window: by then the oldest post counted has left it.
+    # At most the window's length: by then the count has started again.
     response.headers["Retry-After"] = str(exc.limit.limit.get_expiry())
     return response
