@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian 12 machine: installs the system packages
 # (redis-server, chromium, PostgreSQL 15, wrk) and the Python dependencies it needs,
-# then runs lint, the suite on SQLite, the suite again on PostgreSQL, and the
-# benchmark's smoke mode.
+# then runs lint, the benchmark's smoke mode, the suite on SQLite and the suite again
+# on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -40,6 +40,9 @@ hadolint Dockerfile
 step "embed size budget"
 python scripts/embed_size.py
 
+step "benchmark, smoke mode (works, every answer 2xx; speed is not judged here)"
+bash bench/run.sh --smoke
+
 step "tests on SQLite"
 pytest -q -p no:cacheprovider
 
@@ -50,6 +53,3 @@ COMMENTSVC_TEST_DATABASE_URL=$(bash scripts/postgres.sh start "$pgdir" | tail -n
 export COMMENTSVC_TEST_DATABASE_URL
 pytest -q -p no:cacheprovider
 unset COMMENTSVC_TEST_DATABASE_URL
-
-step "benchmark, smoke mode (works, every answer 2xx; speed is not judged here)"
-bash bench/run.sh --smoke
