@@ -37,6 +37,9 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4).status != 200)"]
 # SIGTERM: gunicorn lets in-flight requests finish (COMMENTSVC_WORKER_TIMEOUT_SECONDS),
-# then the embedded Redis server saves its data and stops.
+# then the embedded Redis server saves its data and stops; a SIGTERM during start-up
+# stops it too. Docker kills after 10 s unless `docker run --stop-timeout 40`
+# (compose.yaml: stop_grace_period). tests/test_container.py runs this CMD with this
+# ENV and checks all of it.
 STOPSIGNAL SIGTERM
 CMD ["commentsvc", "serve", "--host", "0.0.0.0", "--port", "8080"]

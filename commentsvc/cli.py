@@ -27,14 +27,20 @@ def _session(settings: Settings, *, migrate: bool = True) -> Iterator[Session]:
     from commentsvc import db
     from commentsvc.errors import ServiceError
 
-    engine = db.make_engine(settings.effective_database_url)
     try:
+        engine = db.make_engine(settings.effective_database_url)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        db.check_connection(engine)
         if migrate:
             db.upgrade(engine)
         with db.Database(engine).sessions() as session:
             yield session
     except ServiceError as exc:
         raise click.ClickException(exc.message) from None
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         engine.dispose()
 
@@ -47,7 +53,9 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
-@click.option("--workers", type=int, help="gunicorn workers [COMMENTSVC_WORKERS].")
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="gunicorn workers [COMMENTSVC_WORKERS]."
+)
 def serve(host: str, port: int, workers: int | None) -> None:
     """Run the service under gunicorn, with an embedded Redis server unless
     COMMENTSVC_REDIS_URL is set."""
@@ -56,7 +64,11 @@ def serve(host: str, port: int, workers: int | None) -> None:
     settings = _settings()
     if workers is not None:
         settings = settings.with_overrides(workers=workers)
-    sys.exit(run(settings, host, port))
+    try:
+        code = run(settings, host, port)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    sys.exit(code)
 
 
 @main.group()

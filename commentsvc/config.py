@@ -27,7 +27,12 @@ class ConfigError(ValueError):
 
     def __init__(self, variable: str, problem: str) -> None:
         self.variable = PREFIX + variable
+        self.problem = problem
         super().__init__(f"{self.variable}: {problem}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised in the start-up child process too, and sent back to the parent.
+        return (type(self), (self.variable.removeprefix(PREFIX), self.problem))
 
 
 def _origin(value: str) -> str:
@@ -60,6 +65,23 @@ def parse_positive_int(value: str) -> int:
     if number < 0:
         raise ValueError(f"{value!r} must not be negative")
     return number
+
+
+def parse_at_least_one(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"{value!r} must be 1 or more")
+    return number
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def parse_log_level(value: str) -> str:
+    level = value.upper()
+    if level not in LOG_LEVELS:
+        raise ValueError(f"{value!r} is not a log level (use one of {', '.join(LOG_LEVELS)})")
+    return level
 
 
 def parse_positive_float(value: str) -> float:
@@ -117,9 +139,9 @@ class Settings:
     trusted_proxies: int = _setting(parse_positive_int, default=0)
     redis_timeout_seconds: float = _setting(parse_positive_float, default=0.5)
     thread_cache_seconds: int = _setting(parse_positive_int, default=300)
-    workers: int = _setting(parse_positive_int, default=max(2, (os.cpu_count() or 1) * 2))
-    worker_timeout_seconds: int = _setting(parse_positive_int, default=30)
-    log_level: str = _setting(str.upper, default="INFO")
+    workers: int = _setting(parse_at_least_one, default=max(2, (os.cpu_count() or 1) * 2))
+    worker_timeout_seconds: int = _setting(parse_at_least_one, default=30)
+    log_level: str = _setting(parse_log_level, default="INFO")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

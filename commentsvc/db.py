@@ -12,8 +12,11 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, create_engine, event, text
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from commentsvc.config import ConfigError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -65,11 +68,28 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(
+                    "DATABASE_URL", f"no directory for {database}: {exc.strerror}"
+                ) from None
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once. A database that cannot be reached at start-up is reported as
+    what it most often is, a configuration problem, with the variable named."""
+    try:
+        with engine.connect():
+            pass
+    except (OperationalError, InterfaceError) as exc:
+        url = engine.url.render_as_string(hide_password=True)
+        problem = " ".join(str(exc.orig or exc).split())
+        raise ConfigError("DATABASE_URL", f"cannot connect to {url}: {problem}") from None
 
 
 def alembic_config(url: str) -> Any:

@@ -12,12 +12,14 @@ import logging
 import multiprocessing
 import os
 import shutil
+import signal
+import tempfile
 from typing import Any
 
 import click
 from gunicorn.app.base import BaseApplication
 
-from commentsvc.config import Settings
+from commentsvc.config import ConfigError, Settings
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,20 @@ def _metrics_dir(settings: Settings) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory.resolve())
 
 
+def _check_data_dir(settings: Settings) -> None:
+    """Usable, or a clear message: a volume mounted with another owner is the usual
+    cause (the image runs as user 10001)."""
+    directory = settings.data_dir
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            "DATA_DIR", f"{directory} cannot be used by user id {os.getuid()}: {exc.strerror}"
+        ) from None
+
+
 def _prepare_database(settings: Settings) -> str | None:
     """Migrate, and create the first moderator if there is none; returns its token."""
     from commentsvc import db
@@ -64,6 +80,7 @@ def _prepare_database(settings: Settings) -> str | None:
 
     engine = db.make_engine(settings.effective_database_url)
     try:
+        db.check_connection(engine)
         db.upgrade(engine)
         with db.Database(engine).sessions() as session:
             if list_moderators(session):
@@ -109,15 +126,29 @@ def _banner(settings: Settings, host: str, port: int, token: str | None) -> str:
     return "\n".join(lines)
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _stop_starting(_signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
+
+
 def run(settings: Settings, host: str, port: int) -> int:
     from commentsvc.embedded_redis import EmbeddedRedis
 
+    # A stop during start-up (before gunicorn installs its own handlers) ends here
+    # through the `finally`, so the embedded Redis server is never left running: an
+    # orphan would keep writing the data directory the next start uses too. As PID 1
+    # of a container, Python would otherwise ignore SIGTERM until gunicorn runs.
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _stop_starting)
     embedded = None
-    if not settings.redis_url:
-        embedded = EmbeddedRedis(settings.data_dir / "redis")
-        embedded.start()
-        settings = settings.with_overrides(redis_url=embedded.url)
     try:
+        _check_data_dir(settings)
+        if not settings.redis_url:
+            embedded = EmbeddedRedis(settings.data_dir / "redis")
+            embedded.start()
+            settings = settings.with_overrides(redis_url=embedded.url)
         token = _prepare_database_in_child(settings)
         _metrics_dir(settings)
         click.echo(_banner(settings, host, port, token))
@@ -139,4 +170,7 @@ def run(settings: Settings, host: str, port: int) -> int:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 1
     finally:
         if embedded is not None:
+            # A second stop signal must not cut the server's final save short.
+            for signum in STOP_SIGNALS:
+                signal.signal(signum, signal.SIG_IGN)
             embedded.stop()

@@ -15,6 +15,7 @@ from typing import IO, Any
 
 import orjson
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from commentsvc.comments.models import Comment, CommentStatus, Thread
@@ -41,7 +42,22 @@ def _record(kind: str, row: Any) -> dict[str, Any]:
     return record
 
 
+def _read_one_moment(session: Session) -> None:
+    """Read every table as of one moment, so that an export taken while readers post
+    and moderators decide is consistent (no comment without its thread, no reply
+    without its parent). Call on a session that has not queried yet."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    elif connection.dialect.name == "sqlite":
+        # The driver opens transactions only to write: without one each SELECT would
+        # see the database as it is when that SELECT starts. In WAL mode a reading
+        # transaction keeps its snapshot and blocks no writer.
+        connection.exec_driver_sql("BEGIN")
+
+
 def export_records(session: Session) -> Iterator[dict[str, Any]]:
+    _read_one_moment(session)
     yield {"type": "header", "format": FORMAT, "version": VERSION}
     for kind, model in MODELS.items():
         # Comments by id: a parent always has a smaller id than its replies.
@@ -70,7 +86,9 @@ def _values(kind: str, record: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _parse(lines: Iterable[bytes]) -> Iterator[dict[str, Any]]:
+def _parse(lines: Iterable[bytes]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(kind, column values) of each record; the header is checked, not returned."""
+    header_seen = False
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -78,31 +96,60 @@ def _parse(lines: Iterable[bytes]) -> Iterator[dict[str, Any]]:
             record = orjson.loads(line)
         except orjson.JSONDecodeError:
             raise BadRequest(f"line {number} is not JSON") from None
-        if number == 1 and (record.get("format") != FORMAT or record.get("version") != VERSION):
-            raise BadRequest(f"this is not a {FORMAT} file of version {VERSION}")
-        if number > 1 and record.get("type") not in MODELS:
-            raise BadRequest(f"line {number} has an unknown type {record.get('type')!r}")
-        yield record
+        if not isinstance(record, dict):
+            raise BadRequest(f"line {number} is not a record")
+        if not header_seen:
+            if record.get("format") != FORMAT or record.get("version") != VERSION:
+                raise BadRequest(f"this is not a {FORMAT} file of version {VERSION}")
+            header_seen = True
+            continue
+        kind = record.get("type")
+        if kind not in MODELS:
+            raise BadRequest(f"line {number} has an unknown type {kind!r}")
+        try:
+            yield kind, _values(kind, record)
+        except (TypeError, ValueError) as exc:
+            raise BadRequest(f"line {number}: {exc}") from None
+    if not header_seen:
+        raise BadRequest(f"the file is empty: it is not a {FORMAT} file")
 
 
-def import_records(session: Session, lines: Iterable[bytes]) -> dict[str, int]:
-    """Load an export into an empty database, ids and threads intact."""
+def import_records(session: Session, lines: Iterable[bytes], batch: int = 1000) -> dict[str, int]:
+    """Load an export into an empty database, ids and threads intact. All or nothing:
+    one transaction, so a file that breaks off or contradicts itself leaves the
+    database empty. Records are inserted in batches (memory stays small for any
+    size of file), each kind before the kinds that refer to it."""
     for model in MODELS.values():
         if session.scalar(select(func.count()).select_from(model)):
             raise BadRequest("the database is not empty: import only into a new database")
     counts = dict.fromkeys(MODELS, 0)
-    batch: dict[str, list[dict[str, Any]]] = {kind: [] for kind in MODELS}
-    for record in _parse(lines):
-        kind = record["type"]
-        if kind == "header":
-            continue
-        batch[kind].append(_values(kind, record))
-        counts[kind] += 1
-    for kind, model in MODELS.items():
-        for start in range(0, len(batch[kind]), 1000):
-            session.execute(model.__table__.insert(), batch[kind][start : start + 1000])
-    _reset_sequences(session)
-    session.commit()
+    pending: dict[str, list[dict[str, Any]]] = {kind: [] for kind in MODELS}
+
+    def insert_pending() -> None:
+        for kind, model in MODELS.items():
+            if pending[kind]:
+                session.execute(model.__table__.insert(), pending[kind])
+                pending[kind].clear()
+
+    try:
+        for kind, values in _parse(lines):
+            pending[kind].append(values)
+            counts[kind] += 1
+            if len(pending[kind]) >= batch:
+                insert_pending()
+        insert_pending()
+        _reset_sequences(session)
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise BadRequest(
+            "the file does not fit together (a record is missing a required field, repeats "
+            "an id, or refers to a thread, comment or moderator the file does not have "
+            f"before it): {exc.orig}"
+        ) from None
+    except BaseException:
+        session.rollback()
+        raise
     return counts
 
 

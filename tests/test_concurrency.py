@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
+from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from commentsvc.comments.models import Comment, Thread
+from commentsvc.comments.services import create_comment, parent_problem
 from tests.conftest import SITE, comment_payload
 
 
@@ -106,3 +110,49 @@ def test_a_reply_racing_its_parents_rejection_never_hangs_under_a_hidden_parent(
         shown = {comment["id"] for comment in thread["comments"]}
         assert parent not in shown
         assert all(c["parent_id"] is None or c["parent_id"] in shown for c in thread["comments"])
+
+
+@pytest.mark.parametrize("decision", ["delete", "reject"])
+def test_a_reply_checked_just_before_its_parent_goes_is_refused_or_kept_at_the_top(
+    app: Any, client: Any, post_comment: Any, approve: Any, auth: dict[str, str], decision: str
+) -> None:
+    """The exact interleaving the race above only sometimes hits: the reply's parent
+    check has passed, then a moderator deletes or rejects the parent, then the reply is
+    saved. SQLite (no row locks) refuses the reply; PostgreSQL makes the moderator wait
+    for the reply, which is kept and moves to the top level. Either way no reply points
+    at a comment that is not shown, nor at itself (SQLite reuses a freed highest id)."""
+    dependencies = app.extensions["commentsvc"]
+    url = f"{SITE}/deleted-under-a-reply"
+    parent = post_comment(url=url, body="parent").json["id"]
+    approve(parent)
+    replying = dependencies.database.sessions()
+    assert parent_problem(replying, url, parent) is None  # what the schema checks
+
+    def moderate() -> Any:
+        if decision == "delete":
+            return client.delete(f"/api/v1/moderation/comments/{parent}", headers=auth)
+        return client.post(
+            f"/api/v1/moderation/comments/{parent}", json={"action": "reject"}, headers=auth
+        )
+
+    with ThreadPoolExecutor(1) as pool:
+        moderated = pool.submit(moderate)
+        if replying.get_bind().dialect.name == "sqlite":
+            moderated.result(timeout=10)  # lands between the check and the save
+        data = {"url": url, "name": "R", "email": "r@example.com", "body": "reply",
+                "parent_id": parent}  # fmt: skip
+        try:
+            reply = create_comment(replying, dependencies.queue, dependencies.rules, data, None).id
+        except ValidationError as refused:
+            assert "parent_id" in refused.messages
+            reply = None
+        finally:
+            replying.close()
+        assert moderated.result(timeout=10).status_code in (200, 204)
+
+    if reply is not None:
+        approve(reply)
+    shown = client.get("/api/v1/comments", query_string={"url": url}).json["comments"]
+    assert [(c["id"], c["parent_id"]) for c in shown] == ([(reply, None)] if reply else [])
+    with dependencies.database.sessions() as session:
+        assert session.scalar(select(func.count()).where(Comment.parent_id == Comment.id)) == 0

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
+import subprocess
+from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from commentsvc.config import PREFIX, Settings
+from commentsvc.embedded_redis import free_port
 from tests.conftest import ARTICLE, comment_payload
 
 
@@ -82,3 +90,80 @@ def test_the_client_ip_comes_from_the_proxy_only_when_trusted(
     assert queued[0]["ip"] == expected_ip
     # Behind a trusted proxy each client has its own limit; untrusted, the header is ignored.
     assert other_client.status_code == (202 if trusted else 429)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("COMMENTSVC_LOG_LEVEL", "loud", "is not a log level"),
+        ("COMMENTSVC_WORKERS", "0", "must be 1 or more"),
+        ("COMMENTSVC_DATA_DIR", "{file}/data", "cannot be used by user id"),
+        ("COMMENTSVC_DATABASE_URL", "postgresql://app:pw-not-shown@127.0.0.1:{port}/x",
+         "cannot connect to postgresql+psycopg://app:***@127.0.0.1"),
+    ],
+    ids=["log-level", "workers", "data-dir", "database-down"],
+)  # fmt: skip
+def test_serve_stops_at_start_up_naming_the_variable_and_the_problem(
+    tmp_path: Path, variable: str, value: str, problem: str
+) -> None:
+    (tmp_path / "file").write_text("a file where a directory should be")
+    env = {**os.environ, "COMMENTSVC_DATA_DIR": str(tmp_path / "data")}
+    env.pop("COMMENTSVC_REDIS_URL", None)
+    env[variable] = value.format(file=tmp_path / "file", port=free_port())
+
+    result = subprocess.run(
+        ["commentsvc", "serve", "--port", str(free_port())],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert result.returncode == 1
+    assert f"Error: {variable}: " in result.stderr and problem in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "pw-not-shown" not in result.stderr
+
+
+ROOT = Path(__file__).parent.parent
+VARIABLES = {PREFIX + setting.name.upper() for setting in fields(Settings)}
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/operations.md"])
+def test_the_configuration_reference_lists_every_variable_and_no_other(document: str) -> None:
+    text = (ROOT / document).read_text()
+    rows = set(re.findall(r"^\| `(COMMENTSVC_\w+)` \|", text, re.MULTILINE))
+    mentioned = set(re.findall(r"COMMENTSVC_[A-Z_]+[A-Z]", text)) - {"COMMENTSVC_TEST_DATABASE_URL"}
+
+    assert rows == VARIABLES
+    assert mentioned <= VARIABLES, "a variable that does not exist"
+
+
+def test_compose_waits_for_healthy_postgres_and_persistent_redis_with_the_example_env() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    example = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    app, db, redis = (compose["services"][name] for name in ("app", "db", "redis"))
+
+    assert app["env_file"] == ".env"
+    assert app["depends_on"] == {
+        "db": {"condition": "service_healthy"}, "redis": {"condition": "service_healthy"}
+    }  # fmt: skip
+    assert db["image"].startswith("postgres:15") and "healthcheck" in db
+    assert redis["image"].startswith("redis:7") and "healthcheck" in redis
+    assert "--appendonly" in redis["command"] and "yes" in redis["command"]
+    # Every ${VAR} compose fills in has a value in the example, and with the example
+    # values the app's settings are valid.
+    used = set(re.findall(r"\$\{(\w+)\}", (ROOT / "compose.yaml").read_text()))
+    assert used <= set(example)
+    environment = {
+        name: re.sub(r"\$\{(\w+)\}", lambda match: example[match.group(1)], value)
+        for name, value in {**example, **app["environment"]}.items()
+    }
+    settings = Settings.from_env(environment)
+    assert settings.database_url and settings.database_url.startswith("postgresql://")
+    assert settings.redis_url and settings.redis_url.startswith("redis://")
+    assert {name for name in example if name.startswith(PREFIX)} <= VARIABLES
+    # Trusting X-Forwarded-For is safe only if the proxy on the host is the way in.
+    if settings.trusted_proxies:
+        assert all(port.startswith("127.0.0.1:") for port in app["ports"])

@@ -8,12 +8,23 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+from sqlalchemy import func, select
 
 from commentsvc import db
+from commentsvc.comments.models import Thread
 from commentsvc.errors import BadRequest
-from commentsvc.transfer import import_records, write_export
-from tests.conftest import ARTICLE
+from commentsvc.transfer import export_records, import_records, write_export
+from tests.conftest import ARTICLE, SITE
+
+# A comment of a thread 2 that a file does not contain.
+COMMENT_OF_THREAD_2 = orjson.dumps({
+    "type": "comment", "id": 1, "thread_id": 2, "parent_id": None, "author_name": "A",
+    "author_email": "a@example.com", "author_website": None, "body": "b", "html": "<p>b</p>",
+    "status": "approved", "spam_reasons": [], "remote_addr": None,
+    "created_at": "2026-11-24T12:00:00+00:00", "decided_at": None, "decided_by_id": None,
+}) + b"\n"  # fmt: skip
 
 
 @pytest.fixture
@@ -152,3 +163,72 @@ def test_the_export_and_import_commands_round_trip(
     assert "exported 8 records" in exported.stderr
     assert "imported 1 moderators, 2 threads, 5 comments" in imported.stderr
     assert to_stdout.stdout == dump.read_bytes()
+
+
+def test_an_export_taken_while_readers_post_is_one_consistent_moment(
+    populated: Any, settings: Any, client: Any, tmp_path: Path
+) -> None:
+    """A live backup: a reader starts a new article's thread while the export is between
+    the threads and the comments. The export holds the moment it started, so it does
+    not carry a comment whose thread it lacks, and it restores."""
+    before = export_bytes(settings.database_url)
+    engine = db.make_engine(settings.database_url)
+    with db.Database(engine).sessions() as session:
+        records = export_records(session)
+        taken = [next(records) for _ in range(1 + 1 + 2)]  # header, moderator, 2 threads
+        assert taken[-1]["type"] == "thread"
+        posted = client.post(
+            "/api/v1/comments",
+            json={"url": f"{SITE}/new-during-export", "name": "N", "email": "n@example.com",
+                  "body": "posted during the export"},
+        )  # fmt: skip
+        taken += list(records)
+    engine.dispose()
+    exported = b"".join(orjson.dumps(record) + b"\n" for record in taken)
+    target = fresh_sqlite(tmp_path, "restored.sqlite3")
+    engine = db.make_engine(target)
+    with db.Database(engine).sessions() as session:
+        counts = import_records(session, io.BytesIO(exported))
+    engine.dispose()
+
+    assert posted.status_code == 202
+    assert exported == before
+    assert counts == {"moderator": 1, "thread": 2, "comment": 5}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b'{"type": "comment"}\n', "not a commentsvc-export file"),
+        (b"HEADER\nnot json\n", "line 2 is not JSON"),
+        (b'HEADER\n{"type": "thread", "id": 1, "url": "https://blog.example.com/a",'
+         b' "created_at": "yesterday"}\n', "line 2: Invalid isoformat"),
+        (b'HEADER\n{"type": "thread", "id": 1, "url": "https://blog.example.com/a",'
+         b' "created_at": "2026-11-24T12:00:00+00:00"}\n' + COMMENT_OF_THREAD_2,
+         "does not fit together"),
+    ],
+    ids=["empty", "no-header", "not-json", "bad-time", "missing-thread"],
+)  # fmt: skip
+def test_import_refuses_a_broken_file_and_leaves_the_database_empty(
+    database_url: str, content: bytes, message: str
+) -> None:
+    header = orjson.dumps({"type": "header", "format": "commentsvc-export", "version": 1})
+    engine = db.make_engine(database_url)
+    with db.Database(engine).sessions() as session:
+        with pytest.raises(BadRequest, match=message):
+            import_records(session, io.BytesIO(content.replace(b"HEADER", header)))
+        assert session.scalar(select(func.count()).select_from(Thread)) == 0
+    engine.dispose()
+
+
+def test_the_import_command_names_the_problem(database_url: str, tmp_path: Path) -> None:
+    result = subprocess.run(
+        ["commentsvc", "import", "-"], input=b"", capture_output=True,
+        env={**os.environ, "COMMENTSVC_DATABASE_URL": database_url,
+             "COMMENTSVC_DATA_DIR": str(tmp_path)},
+    )  # fmt: skip
+
+    assert result.returncode == 1
+    assert b"Error: the file is empty" in result.stderr
+    assert b"Traceback" not in result.stderr

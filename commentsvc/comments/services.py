@@ -11,10 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from marshmallow import ValidationError
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from commentsvc.comments.cache import ThreadCache, etag_of
@@ -65,6 +67,9 @@ def get_or_create_thread(session: Session, url: str) -> Thread:
     return thread
 
 
+PARENT_PROBLEM = "You can only reply to a published comment on this article."
+
+
 def parent_problem(session: Session, url: str, parent_id: int) -> str | None:
     """Why this comment cannot be replied to on this article, or None.
 
@@ -75,8 +80,24 @@ def parent_problem(session: Session, url: str, parent_id: int) -> str | None:
         select(Comment).where(Comment.id == parent_id).with_for_update(read=True)
     )
     if parent is None or parent.status != CommentStatus.APPROVED or parent.thread.url != url:
-        return "You can only reply to a published comment on this article."
+        return PARENT_PROBLEM
     return None
+
+
+def _check_parent_again(session: Session, url: str, parent_id: int) -> None:
+    """The schema checked the parent; SQLite has no row locks, so a moderator may have
+    rejected or deleted it since. The flush takes SQLite's write lock: from here to the
+    commit no decision can land, so a second look is final. Without it a reply to a
+    comment deleted meanwhile could even take the freed id and become its own parent.
+    (On PostgreSQL the share lock of ``parent_problem`` already holds the parent.)"""
+    try:
+        session.flush()
+        problem = parent_problem(session, url, parent_id)
+    except IntegrityError:  # the parent row is gone
+        problem = PARENT_PROBLEM
+    if problem:
+        session.rollback()
+        raise ValidationError({"parent_id": [problem]})
 
 
 def _is_duplicate(session: Session, thread_id: int, email: str, body: str) -> bool:
@@ -115,6 +136,8 @@ def create_comment(
         remote_addr=remote_addr,
     )
     session.add(comment)
+    if comment.parent_id is not None:
+        _check_parent_again(session, data["url"], comment.parent_id)
     session.commit()
     COMMENTS_POSTED.inc()
     try:
