@@ -74,6 +74,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         queue=queue,
         cache=ThreadCache(redis, settings.thread_cache_seconds),
         rules=Rules(settings.blocked_words, settings.max_links),
+        limiter=ratelimit.PostLimiter(redis, ratelimit.parse_rates(settings.post_rate_limit)),
     )
     app.extensions["commentsvc.requeue"] = RequeueSweeper(
         database.sessions, queue, settings.requeue_interval_seconds
@@ -89,9 +90,6 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     embed.init_app(app)
     openapi.init_app(app)
     metrics.init_app(app)
-    ratelimit.init_app(
-        app, settings.redis_url, settings.redis_timeout_seconds, ["comments.post_comment"]
-    )
     # Cache hits of the two hottest reads are answered before Flask dispatches.
     app.wsgi_app = CachedReads(  # type: ignore[method-assign]
         app.wsgi_app, app.extensions["commentsvc"].cache, settings.sites

@@ -7,7 +7,6 @@ a ``ConfigError`` that names the variable and says what is wrong with it.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -16,11 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 PREFIX = "COMMENTSVC_"
-
-_RATE_LIMIT = re.compile(
-    r"^\s*\d+\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?\s*$", re.IGNORECASE
-)
-
 
 class ConfigError(ValueError):
     """A configuration variable has a value the service cannot run with."""
@@ -92,8 +86,9 @@ def parse_positive_float(value: str) -> float:
 
 
 def parse_rate_limit(value: str) -> str:
-    if not all(_RATE_LIMIT.match(part) for part in value.split(";")):
-        raise ValueError(f"{value!r} is not a rate such as 5/minute or 100 per hour")
+    from commentsvc.ratelimit import parse_rates
+
+    parse_rates(value)
     return value.strip()
 
 

@@ -12,6 +12,7 @@ from commentsvc.config import Settings
 from commentsvc.db import Database
 from commentsvc.moderation.queue import ModerationQueue
 from commentsvc.moderation.rules import Rules
+from commentsvc.ratelimit import PostLimiter
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Dependencies:
     queue: ModerationQueue
     cache: ThreadCache
     rules: Rules
+    limiter: PostLimiter
 
 
 def deps() -> Dependencies:

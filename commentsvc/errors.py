@@ -61,6 +61,15 @@ class NotFound(ServiceError):
     code = 404
 
 
+class TooManyRequests(ServiceError):
+    code = 429
+    message = _MESSAGES[429]
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after
+
+
 class Unavailable(ServiceError):
     code = 503
     message = _MESSAGES[503]
@@ -110,6 +119,9 @@ def _service_error(exc: ServiceError) -> Response:
     response = envelope(exc.code, exc.message, **exc.extra)
     if exc.code == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="commentsvc"'
+    if isinstance(exc, TooManyRequests):
+        # At most the window's length: by then the count has started again.
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -157,6 +157,7 @@ def make_app(settings: Settings) -> Iterator[Callable[..., Any]]:
     for app in apps:
         app.extensions["commentsvc.requeue"].stop()
         app.extensions["commentsvc"].database.engine.dispose()
+        app.extensions["commentsvc"].cache.close()
 
 
 @pytest.fixture

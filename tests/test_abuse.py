@@ -87,3 +87,16 @@ def test_moderation_endpoints_are_not_open_to_other_origins(
     answer = client.get("/api/v1/moderation/queue", headers={**auth, "Origin": SITE})
 
     assert "Access-Control-Allow-Origin" not in answer.headers
+
+
+def test_every_configured_rate_applies_and_retry_after_names_the_longest_wait(
+    make_app: Any,
+) -> None:
+    client = make_app(post_rate_limit="5/minute;2 per hour").test_client()
+
+    answers = [
+        client.post("/api/v1/comments", json=comment_payload(body=f"n{n}")) for n in range(3)
+    ]
+
+    assert [a.status_code for a in answers] == [202, 202, 429]
+    assert 60 < int(answers[-1].headers["Retry-After"]) <= 3600

@@ -42,12 +42,13 @@ def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
     assert tables == {"alembic_version", "threads", "comments", "moderators"}
 
 
-def test_several_processes_upgrading_at_once_all_succeed(
-    database_url: str, tmp_path: Path
-) -> None:
+def test_several_processes_upgrading_at_once_all_succeed(database_url: str, tmp_path: Path) -> None:
     empty_database(database_url)
-    env = {**os.environ, "COMMENTSVC_DATABASE_URL": database_url,
-           "COMMENTSVC_DATA_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "COMMENTSVC_DATABASE_URL": database_url,
+        "COMMENTSVC_DATA_DIR": str(tmp_path),
+    }
     processes = [
         subprocess.Popen(["commentsvc", "db", "upgrade"], env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -7,6 +7,9 @@ is a miss. A reader stores what it built from the database only if the generatio
 it read *before* querying is still current, so a page built before a decision can
 never be stored as current after it. Entries also expire after ``ttl`` seconds:
 the longest anything can be stale if an invalidation was lost with Redis itself.
+
+Each worker keeps copies of what it read, and answers from them without a round
+trip while Redis' invalidation messages say they are current (``invalidations``).
 """
 
 from __future__ import annotations
@@ -14,12 +17,19 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
 from redis import Redis
 
+from commentsvc.comments.invalidations import Invalidations
+
 _PREFIX = "commentsvc:thread:"
+# The longest a worker answers from its copies without hearing from Redis, should
+# its connection for invalidation messages be cut unnoticed.
+TRUST_SECONDS = 5.0
 
 # One round trip. The body is sent only when neither the reader (ARGV[1]) nor this
 # process's copy (ARGV[2]) has the current ETag; 1 in its place means: the copy is.
@@ -88,9 +98,9 @@ def _keys(url: str) -> tuple[str, str]:
 class LocalCopies:
     """This process's copies of pages it has served, by URL, least recently used out.
 
-    Only a copy: Redis says on every request which ETag is current, and a copy is
-    used only when it has that ETag, so every process serves the same page. It
-    spares sending a large page from Redis on each read."""
+    Only a copy: a copy is used only when it has the ETag Redis holds as current
+    (asked, or trusted until Redis says otherwise), so every process serves the same
+    page. It spares sending a large page from Redis on each read."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -124,6 +134,9 @@ class ThreadCache:
         self.redis = redis
         self.ttl = max(1, ttl_seconds)
         self.copies = LocalCopies(local_bytes)
+        self._filling: dict[str, tuple[threading.Lock, int]] = {}
+        self._filling_lock = threading.Lock()
+        self.invalidations = Invalidations(redis, _PREFIX, min(float(self.ttl), TRUST_SECONDS))
         self._get_page = redis.register_script(_GET_PAGE)
         self._put_page = redis.register_script(_PUT_PAGE)
         self._get_counts = redis.register_script(_GET_COUNTS)
@@ -131,11 +144,20 @@ class ThreadCache:
 
     def page(self, url: str, if_none_match: str = "") -> CachedPage:
         """The current page; without its body when ``if_none_match`` is its ETag."""
+        seen = self.invalidations.listen()
+        keys = _keys(url)
         copy = self.copies.get(url)
-        answer = self._get_page(keys=_keys(url), args=[if_none_match, copy[0] if copy else ""])
+        if (
+            seen is not None
+            and copy is not None
+            and self.invalidations.trusted("page", keys[0]) == copy[0]
+        ):
+            return CachedPage(b"", copy[0], None if copy[0] == if_none_match else copy[1])
+        answer = self._get_page(keys=keys, args=[if_none_match, copy[0] if copy else ""])
         if len(answer) < 2:
             return CachedPage(answer[0])
         etag = answer[1].decode()
+        self.invalidations.trust(seen, "page", {keys[0]: etag})
         if len(answer) < 3:
             return CachedPage(answer[0], etag)
         if answer[2] == 1 and copy is not None:
@@ -148,7 +170,13 @@ class ThreadCache:
         self.copies.put(url, etag, body)
 
     def counts(self, urls: list[str]) -> tuple[dict[str, int], dict[str, bytes]]:
-        """Cached counts, and the generation of every article asked for."""
+        """Cached counts, and the generation of every article asked for (none when
+        every count was trusted: there is nothing to fill)."""
+        seen = self.invalidations.listen()
+        if seen is not None:
+            trusted = {url: self.invalidations.trusted("count", _keys(url)[0]) for url in urls}
+            if None not in trusted.values():
+                return trusted, {}
         keys = [key for url in urls for key in _keys(url)]
         answer = self._get_counts(keys=keys, args=[])
         found, generations = {}, {}
@@ -157,6 +185,7 @@ class ThreadCache:
             generations[url] = generation
             if count != b"":
                 found[url] = int(count)
+        self.invalidations.trust(seen, "count", {_keys(url)[0]: found[url] for url in found})
         return found, generations
 
     def put_counts(self, counts: dict[str, tuple[bytes, int]]) -> None:
@@ -166,7 +195,31 @@ class ThreadCache:
 
     def invalidate(self, url: str) -> None:
         page_key, generation_key = _keys(url)
-        with self.redis.pipeline() as pipe:
-            pipe.incr(generation_key)
-            pipe.delete(page_key)
-            pipe.execute()
+        try:
+            with self.redis.pipeline() as pipe:
+                pipe.incr(generation_key)
+                pipe.delete(page_key)
+                pipe.execute()
+        finally:
+            # Its message is on the way too (if Redis is up); this worker need not wait.
+            self.invalidations.forget(page_key)
+
+    @contextmanager
+    def filling(self, url: str) -> Iterator[None]:
+        """Held while this process builds the page of ``url``."""
+        with self._filling_lock:
+            lock, users = self._filling.get(url, (threading.Lock(), 0))
+            self._filling[url] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._filling_lock:
+                lock, users = self._filling[url]
+                if users == 1:
+                    del self._filling[url]
+                else:
+                    self._filling[url] = (lock, users - 1)
+
+    def close(self) -> None:
+        self.invalidations.close()

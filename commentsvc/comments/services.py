@@ -149,15 +149,24 @@ def create_comment(
 
 def _render_page(session: Session, url: str) -> tuple[bytes, int]:
     thread = find_thread(session, url)
-    comments: list[Comment] = []
+    rows: list[Any] = []
     if thread is not None:
-        comments = list(
-            session.scalars(
-                select(Comment)
+        # Only the public columns, as plain rows: a popular article's page is built
+        # without loading thousands of ORM objects (time, and memory kept afterwards).
+        rows = list(
+            session.execute(
+                select(Comment.id, Comment.parent_id, Comment.author_name,
+                       Comment.author_website, Comment.html, Comment.created_at)
                 .where(Comment.thread_id == thread.id, Comment.status == CommentStatus.APPROVED)
                 .order_by(Comment.id)
             )
-        )
+        )  # fmt: skip
+    comments = [
+        {"id": row.id, "parent_id": row.parent_id, "html": row.html,
+         "author": {"name": row.author_name, "website": row.author_website},
+         "created_at": row.created_at}
+        for row in rows
+    ]  # fmt: skip
     public = _public.dump(comments)
     # A reply whose parent is no longer public (rejected, marked spam, or a race with
     # that decision) is shown at the top level rather than under a missing comment.
@@ -184,12 +193,19 @@ def public_page(
         return etag_of(body), body
     if cached.etag is not None:
         return cached.etag, cached.body
-    body, count = _render_page(sessions(), url)
-    etag = etag_of(body)
-    try:
-        cache.put_page(url, cached.generation, etag, body, count)
-    except RedisError as exc:
-        log.warning("thread cache unavailable: %s", exc)
+    # One thread of this process builds a missing page; the others wait for it and
+    # take it from the cache: a popular article's first read after a decision does
+    # not run the same query once per waiting reader.
+    with cache.filling(url):
+        cached = cache.page(url, if_none_match)
+        if cached.etag is not None:
+            return cached.etag, cached.body
+        body, count = _render_page(sessions(), url)
+        etag = etag_of(body)
+        try:
+            cache.put_page(url, cached.generation, etag, body, count)
+        except RedisError as exc:
+            log.warning("thread cache unavailable: %s", exc)
     return etag, (None if etag == if_none_match else body)
 
 

@@ -41,6 +41,7 @@ def list_comments() -> Response:
 
 @blueprint.post("/comments")
 def post_comment() -> Any:
+    deps().limiter.count_post(request.remote_addr or "unknown")
     payload = read_payload()
     settings = deps().settings
     services.check_site(settings.sites, payload.get("url"))

@@ -4,12 +4,13 @@ COMMENTSVC_THREAD_CACHE_SECONDS even if an invalidation was lost."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from commentsvc.comments.models import Comment, CommentStatus
-from tests.conftest import ARTICLE, SITE
+from tests.conftest import ARTICLE, SITE, RedisServer
 
 
 def read(client: Any) -> tuple[list[int], int]:
@@ -97,14 +98,93 @@ def test_a_cached_answer_is_the_same_as_the_first_one(
 def test_every_worker_serves_the_current_page_after_a_decision_elsewhere(
     make_app: Any, post_comment: Any, approve: Any
 ) -> None:
-    """Each worker keeps copies of pages it served; Redis says which one is current."""
+    """Each worker answers from its own copies; Redis tells every worker at once
+    when one is no longer current."""
     first_worker, second_worker = (make_app().test_client() for _ in range(2))
     comment_id = post_comment().json["id"]
     approve(comment_id)
     for worker in (first_worker, second_worker):
-        assert read(worker) == ([comment_id], 1)
+        for _ in range(3):  # built, then read from Redis, then from the copy
+            assert read(worker) == ([comment_id], 1)
 
     approve(comment_id, "reject")  # decided through a third app
 
     for worker in (first_worker, second_worker):
         assert read(worker) == ([], 0)
+
+
+def cache_reads_in_redis(redis: Any) -> int:
+    stats = redis.info("commandstats")
+    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("evalsha", "eval"))
+
+
+def test_a_popular_page_is_answered_without_asking_redis_each_time(
+    client: Any, post_comment: Any, approve: Any, redis_server: RedisServer
+) -> None:
+    approve(post_comment().json["id"])
+    redis = redis_server.client()
+    read(client)
+    read(client)
+    before = cache_reads_in_redis(redis)
+
+    for _ in range(20):
+        assert read(client)[1] == 1
+
+    assert cache_reads_in_redis(redis) - before == 0
+
+
+def test_copies_are_dropped_when_redis_restarts_empty(
+    make_app: Any, post_comment: Any, approve: Any, redis_server_factory: Any, app: Any
+) -> None:
+    """Redis lost everything, including the news of a decision taken meanwhile: the
+    worker trusts none of its copies until it hears from Redis again."""
+    redis = redis_server_factory()
+    client = make_app(redis_url=redis.url).test_client()
+    comment_id = post_comment().json["id"]
+    approve(comment_id)
+    for _ in range(3):
+        assert read(client) == ([comment_id], 1)
+
+    redis.stop()
+    with app.extensions["commentsvc"].database.sessions() as session:
+        session.execute(
+            update(Comment).where(Comment.id == comment_id).values(status=CommentStatus.REJECTED)
+        )
+        session.commit()
+    assert read(client) == ([], 0)  # from the database while Redis is down
+    redis.start()
+
+    assert read(client) == ([], 0)
+    assert read(client) == ([], 0)
+
+
+def test_a_missing_page_is_built_once_however_many_readers_wait_for_it(
+    app: Any, post_comment: Any, approve: Any
+) -> None:
+    for _ in range(3):
+        approve(post_comment().json["id"])
+    page_queries: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM comments" in statement and "ORDER BY comments.id" in statement:
+            page_queries.append(statement)
+
+    engine = app.extensions["commentsvc"].database.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            pages = list(
+                pool.map(
+                    lambda _: (
+                        app.test_client()
+                        .get("/api/v1/comments", query_string={"url": ARTICLE})
+                        .json["total"]
+                    ),
+                    range(8),
+                )
+            )
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    assert pages == [3] * 8
+    assert len(page_queries) == 1
