@@ -38,7 +38,11 @@ WORK = BENCH / "work"
 LUA = BENCH / "lua"
 ISSO_VENV = BENCH / ".venv-isso"
 ORIGIN = "http://blog.bench.example"
-THREADS_PER_WORKER = 4  # the worker class commentsvc serve uses: gthread, 4 threads
+THREADS_PER_WORKER = 4  # as commentsvc serve runs: gthread, 4 threads per worker
+# The gthread worker commentsvc serve uses (it only depends on gunicorn): every server
+# here runs it, so that no figure depends on how connections happen to be spread
+# over the workers (stock gthread may give one worker all of them).
+WORKER_CLASS = "commentsvc.workers.BalancedThreadWorker"
 
 
 # ---------------------------------------------------------------- processes
@@ -164,9 +168,10 @@ def start_gunicorn(name: str, python_bin: Path, app: str, workers: int, env: dic
     port = free_port()
     process = subprocess.Popen(
         [str(python_bin.parent / "gunicorn"), "--no-control-socket", "-w", str(workers),
-         "-k", "gthread", "--threads", str(THREADS_PER_WORKER), "-b", f"127.0.0.1:{port}",
+         "-k", WORKER_CLASS, "--threads", str(THREADS_PER_WORKER), "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", app],
-        env={**os.environ, **env}, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(REPO), **env}, cwd=cwd,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         text=True,
     )  # fmt: skip
     wait_http(port, "/")
@@ -385,29 +390,34 @@ def seed_directly(database_url: str, articles: int, per_article: int, target: st
 
 
 def scale_run(workers: int, duration: float, rounds: int, smoke: bool) -> str:
+    """Both databases served at once and measured in alternation, like the scenarios
+    against Isso, so the machine's noise hits both alike."""
     sizes = [("1,000 comments", 8, 100)] + ([("10,000 comments", 98, 100)] if smoke
                                            else [("1,000,000 comments", 9_998, 100)])  # fmt: skip
     lines = ["### Scale: scenario 1 (200-comment article, 16 connections) as the database grows",
              "", "| database | requests/s | p50 ms | p99 ms | non-2xx |", "| --- | ---: | ---: | ---: | ---: |"]  # fmt: skip
-    p50s = []
-    for label, articles, per_article in sizes:
-        data_dir = WORK / f"scale-{articles}"
-        shutil.rmtree(data_dir, ignore_errors=True)
-        started = time.monotonic()
-        seed_directly(f"sqlite:///{data_dir / 'commentsvc.sqlite3'}", articles, per_article,
-                      "/a200", 200)  # fmt: skip
-        print(f"  seeded {label} in {time.monotonic() - started:.0f} s", flush=True)
-        os.sync()  # the seed's writes reach the disk now, not during the measurement
-        server, _ = start_commentsvc("commentsvc", workers, data_dir)
-        try:
-            contender = Contender(server, "request.lua",
-                                  {"BENCH_PATH": f"/api/v1/comments?url={ORIGIN}/a200"})  # fmt: skip
-            run_wrk(server, contender.lua, contender.env, 16, 2)  # warm-up, not counted
-            [result] = scenario([contender], 16, duration, rounds)
-        finally:
-            server.stop()
-        p50s.append(statistics.median(result.p50))
-        lines.append(f"| {label} | {result.rps:,.0f} | {statistics.median(result.p50):.2f} | "
+    contenders = []
+    try:
+        for label, articles, per_article in sizes:
+            data_dir = WORK / f"scale-{articles}"
+            shutil.rmtree(data_dir, ignore_errors=True)
+            started = time.monotonic()
+            seed_directly(f"sqlite:///{data_dir / 'commentsvc.sqlite3'}", articles, per_article,
+                          "/a200", 200)  # fmt: skip
+            print(f"  seeded {label} in {time.monotonic() - started:.0f} s", flush=True)
+            os.sync()  # the seed's writes reach the disk now, not during the measurement
+            server, _ = start_commentsvc(label, workers, data_dir)
+            contenders.append(Contender(server, "request.lua",
+                                        {"BENCH_PATH": f"/api/v1/comments?url={ORIGIN}/a200"}))  # fmt: skip
+        for contender in contenders:
+            run_wrk(contender.server, contender.lua, contender.env, 16, 2)  # warm-up
+        results = scenario(contenders, 16, duration, rounds)
+    finally:
+        for contender in contenders:
+            contender.server.stop()
+    p50s = [statistics.median(result.p50) for result in results]
+    for (label, _articles, _per_article), result, p50 in zip(sizes, results, p50s, strict=True):
+        lines.append(f"| {label} | {result.rps:,.0f} | {p50:.2f} | "
                      f"{statistics.median(result.p99):.2f} | {result.non_2xx} |")  # fmt: skip
         NON_2XX.append(result.non_2xx)
     lines += ["", f"p50 with the large database: {p50s[1] / p50s[0]:.2f}× the small one's."]
@@ -442,7 +452,8 @@ def main() -> int:
         f"## commentsvc vs Isso 0.14 — {datetime.now(UTC):%Y-%m-%d}",
         "",
         f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
-        f"Both under gunicorn, {args.workers} workers × {THREADS_PER_WORKER} threads (gthread), "
+        f"Both under gunicorn, {args.workers} workers × {THREADS_PER_WORKER} threads (gthread, "
+        "accepting only with a free thread: `commentsvc.workers`), "
         f"SQLite; wrk, 2 threads, {duration:g} s per run, {rounds} alternating rounds. "
         f"Peak RSS: the server's whole process tree (commentsvc: gunicorn master, workers and "
         f"its embedded Redis).",

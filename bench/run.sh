@@ -10,7 +10,7 @@ if ! command -v wrk >/dev/null; then
 fi
 if [ ! -x bench/.venv-isso/bin/gunicorn ]; then
     python3 -m venv bench/.venv-isso
-    bench/.venv-isso/bin/pip install --quiet 'isso==0.14.0' 'gunicorn>=23,<28'
+    bench/.venv-isso/bin/pip install --quiet 'isso==0.14.0' 'gunicorn>=27,<28'
 fi
 if [ ! -x .venv/bin/commentsvc ]; then
     python3 -m venv .venv

@@ -155,7 +155,7 @@ def run(settings: Settings, host: str, port: int) -> int:
         options = {
             "bind": f"{host}:{port}",
             "workers": settings.workers,
-            "worker_class": "gthread",
+            "worker_class": "commentsvc.workers.BalancedThreadWorker",
             "threads": 4,
             "timeout": settings.worker_timeout_seconds,
             "graceful_timeout": settings.worker_timeout_seconds,

@@ -14,8 +14,6 @@ import orjson
 from marshmallow import ValidationError
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,7 +54,11 @@ def get_or_create_thread(session: Session, url: str) -> Thread:
     thread = find_thread(session, url)
     if thread is not None:
         return thread
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # Each dialect's INSERT … ON CONFLICT, imported only for the database in use.
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
     session.execute(
         insert(Thread)
         .values(url=url, created_at=utcnow())
