@@ -8,6 +8,7 @@ migrated once, before any worker starts.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -40,6 +41,10 @@ class CommentsApplication(BaseApplication):  # type: ignore[misc]
         from commentsvc import create_app, start_background_work
 
         app = create_app(self.settings)
+        # What exists now (modules, the app) lives as long as the worker: the garbage
+        # collector need not walk it again on every full collection.
+        gc.collect()
+        gc.freeze()
         start_background_work(app)
         return app
 

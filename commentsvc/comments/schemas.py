@@ -210,7 +210,7 @@ class CreatedCommentSchema(PublicCommentSchema):
     """The answer to the reader who just posted: their comment, waiting for moderation."""
 
     status = fields.String(required=True)
-    url = fields.String(attribute="thread.url", required=True)
+    url = fields.String(required=True)
 
 
 class ThreadSchema(Schema):

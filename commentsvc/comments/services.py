@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
 from marshmallow import ValidationError
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,11 +51,19 @@ def find_thread(session: Session, url: str) -> Thread | None:
     return session.scalar(select(Thread).where(Thread.url == url))
 
 
-def get_or_create_thread(session: Session, url: str) -> Thread:
-    """Race-free: two first comments on a new article end up in one thread."""
-    thread = find_thread(session, url)
-    if thread is not None:
-        return thread
+def _thread_and_duplicate(session: Session, url: str, email: str, body: str) -> tuple[int, bool]:
+    """The article's thread id, created if it is new (race-free: two first comments
+    on a new article end up in one thread), and whether this reader already left this
+    very comment there. One query for an article that has comments already."""
+    duplicate = (
+        select(Comment.id)
+        .where(Comment.thread_id == Thread.id, Comment.author_email == email,
+               Comment.body == body)
+        .exists()
+    )  # fmt: skip
+    found = session.execute(select(Thread.id, duplicate).where(Thread.url == url)).first()
+    if found is not None:
+        return found[0], bool(found[1])
     # Each dialect's INSERT … ON CONFLICT, imported only for the database in use.
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -64,9 +74,9 @@ def get_or_create_thread(session: Session, url: str) -> Thread:
         .values(url=url, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["url"])
     )
-    thread = find_thread(session, url)
-    assert thread is not None
-    return thread
+    thread_id = session.scalar(select(Thread.id).where(Thread.url == url))
+    assert thread_id is not None
+    return thread_id, False
 
 
 PARENT_PROBLEM = "You can only reply to a published comment on this article."
@@ -88,25 +98,32 @@ def parent_problem(session: Session, url: str, parent_id: int) -> str | None:
 
 def _check_parent_again(session: Session, url: str, parent_id: int) -> None:
     """The schema checked the parent; SQLite has no row locks, so a moderator may have
-    rejected or deleted it since. The flush takes SQLite's write lock: from here to the
-    commit no decision can land, so a second look is final. Without it a reply to a
-    comment deleted meanwhile could even take the freed id and become its own parent.
-    (On PostgreSQL the share lock of ``parent_problem`` already holds the parent.)"""
-    try:
-        session.flush()
-        problem = parent_problem(session, url, parent_id)
-    except IntegrityError:  # the parent row is gone
-        problem = PARENT_PROBLEM
-    if problem:
+    rejected or deleted it since. The reply's INSERT holds SQLite's write lock: from
+    there to the commit no decision can land, so a second look is final. Without it a
+    reply to a comment deleted meanwhile could even take the freed id and become its
+    own parent. (On PostgreSQL the share lock of ``parent_problem`` already holds the
+    parent.)"""
+    if parent_problem(session, url, parent_id):
         session.rollback()
-        raise ValidationError({"parent_id": [problem]})
+        raise ValidationError({"parent_id": [PARENT_PROBLEM]})
 
 
-def _is_duplicate(session: Session, thread_id: int, email: str, body: str) -> bool:
-    query = select(Comment.id).where(
-        Comment.thread_id == thread_id, Comment.author_email == email, Comment.body == body
-    )
-    return session.scalar(query.limit(1)) is not None
+@dataclass(frozen=True)
+class PostedComment:
+    """A comment just stored, as its author is answered."""
+
+    id: int
+    parent_id: int | None
+    author_name: str
+    author_website: str | None
+    html: str
+    created_at: datetime
+    status: CommentStatus
+    url: str
+
+    @property
+    def author(self) -> dict[str, str | None]:
+        return {"name": self.author_name, "website": self.author_website}
 
 
 def create_comment(
@@ -115,38 +132,59 @@ def create_comment(
     rules: Rules,
     data: dict[str, Any],
     remote_addr: str | None,
-) -> Comment:
+) -> PostedComment:
     """Commit the comment as pending first, then queue it for moderation. If Redis is
-    down the comment is kept all the same: the requeue sweep queues it later."""
-    thread = get_or_create_thread(session, data["url"])
-    reasons = rules.reasons(
-        body=data["body"],
-        name=data["name"],
-        honeypot_filled=bool(data.get(HONEYPOT_FIELD)),
-        duplicate=_is_duplicate(session, thread.id, data["email"], data["body"]),
-    )
-    comment = Comment(
-        thread=thread,
-        parent_id=data.get("parent_id"),
-        author_name=data["name"],
-        author_email=data["email"],
-        author_website=data.get("website"),
-        body=data["body"],
-        html=render(data["body"]),
-        status=CommentStatus.PENDING,
-        spam_reasons=reasons,
-        remote_addr=remote_addr,
-    )
-    session.add(comment)
-    if comment.parent_id is not None:
-        _check_parent_again(session, data["url"], comment.parent_id)
+    down the comment is kept all the same: the requeue sweep queues it later.
+
+    A plain INSERT rather than the ORM's unit of work: this is the one write every
+    reader makes, and it needs nothing back but the id."""
+    url = data["url"]
+    thread_id, duplicate = _thread_and_duplicate(session, url, data["email"], data["body"])
+    values = {
+        "thread_id": thread_id,
+        "parent_id": data.get("parent_id"),
+        "author_name": data["name"],
+        "author_email": data["email"],
+        "author_website": data.get("website"),
+        "body": data["body"],
+        "html": render(data["body"]),
+        "status": CommentStatus.PENDING,
+        "spam_reasons": rules.reasons(
+            body=data["body"],
+            name=data["name"],
+            honeypot_filled=bool(data.get(HONEYPOT_FIELD)),
+            duplicate=duplicate,
+        ),
+        "remote_addr": remote_addr,
+        "created_at": utcnow(),
+    }
+    try:
+        inserted = session.execute(insert(Comment.__table__).values(values))
+    except IntegrityError:
+        session.rollback()
+        if values["parent_id"] is None:
+            raise
+        # The parent row is gone since the schema looked.
+        raise ValidationError({"parent_id": [PARENT_PROBLEM]}) from None
+    comment_id = int(inserted.inserted_primary_key[0])
+    if values["parent_id"] is not None:
+        _check_parent_again(session, url, values["parent_id"])
     session.commit()
     COMMENTS_POSTED.inc()
     try:
-        queue.push(comment.id)
+        queue.push(comment_id)
     except RedisError as exc:
-        log.warning("comment %s kept, queued once Redis answers: %s", comment.id, exc)
-    return comment
+        log.warning("comment %s kept, queued once Redis answers: %s", comment_id, exc)
+    return PostedComment(
+        id=comment_id,
+        parent_id=values["parent_id"],
+        author_name=values["author_name"],
+        author_website=values["author_website"],
+        html=values["html"],
+        created_at=values["created_at"],
+        status=CommentStatus.PENDING,
+        url=url,
+    )
 
 
 def _render_page(session: Session, url: str) -> tuple[bytes, int]:
