@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from commentsvc.config import ConfigError, Settings
+from commentsvc.config import ConfigError, Settings, parse_rates
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -74,7 +74,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         queue=queue,
         cache=ThreadCache(redis, settings.thread_cache_seconds),
         rules=Rules(settings.blocked_words, settings.max_links),
-        limiter=ratelimit.PostLimiter(redis, ratelimit.parse_rates(settings.post_rate_limit)),
+        limiter=ratelimit.PostLimiter(redis, parse_rates(settings.post_rate_limit)),
     )
     app.extensions["commentsvc.requeue"] = RequeueSweeper(
         database.sessions, queue, settings.requeue_interval_seconds

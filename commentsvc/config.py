@@ -7,6 +7,7 @@ a ``ConfigError`` that names the variable and says what is wrong with it.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -15,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 PREFIX = "COMMENTSVC_"
+
 
 class ConfigError(ValueError):
     """A configuration variable has a value the service cannot run with."""
@@ -85,9 +87,41 @@ def parse_positive_float(value: str) -> float:
     return number
 
 
-def parse_rate_limit(value: str) -> str:
-    from commentsvc.ratelimit import parse_rates
+UNIT_SECONDS = {
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": 86400,
+    "month": 30 * 86400,
+    "year": 365 * 86400,
+}
+# "5/minute", "100 per hour", "3 per 10 minutes"; the setting joins several with ";".
+RATE = re.compile(
+    r"^\s*(?P<amount>\d+)\s*(?:/|per)\s*(?P<count>\d+\s*)?"
+    r"(?P<unit>second|minute|hour|day|month|year)s?\s*$",
+    re.IGNORECASE,
+)
 
+
+@dataclass(frozen=True)
+class Rate:
+    amount: int
+    seconds: int
+
+
+def parse_rates(value: str) -> tuple[Rate, ...]:
+    """The rates of a COMMENTSVC_POST_RATE_LIMIT value; ValueError if one is not a rate."""
+    rates = []
+    for part in value.split(";"):
+        match = RATE.match(part)
+        if match is None:
+            raise ValueError(f"{value!r} is not a rate such as 5/minute or 100 per hour")
+        count = int(match["count"] or 1)
+        rates.append(Rate(int(match["amount"]), count * UNIT_SECONDS[match["unit"].lower()]))
+    return tuple(rates)
+
+
+def parse_rate_limit(value: str) -> str:
     parse_rates(value)
     return value.strip()
 

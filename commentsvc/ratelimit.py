@@ -8,30 +8,15 @@ a post costs one round trip, whatever the number of rates.
 from __future__ import annotations
 
 import logging
-import re
-from dataclasses import dataclass
 
 from redis import Redis
 from redis.exceptions import RedisError
 
+from commentsvc.config import Rate
 from commentsvc.errors import TooManyRequests
 
 log = logging.getLogger(__name__)
 
-UNIT_SECONDS = {
-    "second": 1,
-    "minute": 60,
-    "hour": 3600,
-    "day": 86400,
-    "month": 30 * 86400,
-    "year": 365 * 86400,
-}
-# "5/minute", "100 per hour", "3 per 10 minutes"; the setting joins several with ";".
-RATE = re.compile(
-    r"^\s*(?P<amount>\d+)\s*(?:/|per)\s*(?P<count>\d+\s*)?"
-    r"(?P<unit>second|minute|hour|day|month|year)s?\s*$",
-    re.IGNORECASE,
-)
 _PREFIX = "commentsvc:rate:"
 
 # KEYS: one counter per rate. ARGV: amount, window seconds, for each. Answers 0 when
@@ -49,24 +34,6 @@ for i = 1, #KEYS do
 end
 return wait
 """
-
-
-@dataclass(frozen=True)
-class Rate:
-    amount: int
-    seconds: int
-
-
-def parse_rates(value: str) -> tuple[Rate, ...]:
-    """The rates of a COMMENTSVC_POST_RATE_LIMIT value; ValueError if one is not a rate."""
-    rates = []
-    for part in value.split(";"):
-        match = RATE.match(part)
-        if match is None:
-            raise ValueError(f"{value!r} is not a rate such as 5/minute or 100 per hour")
-        count = int(match["count"] or 1)
-        rates.append(Rate(int(match["amount"]), count * UNIT_SECONDS[match["unit"].lower()]))
-    return tuple(rates)
 
 
 class PostLimiter:
