@@ -188,3 +188,26 @@ def test_a_missing_page_is_built_once_however_many_readers_wait_for_it(
 
     assert pages == [3] * 8
     assert len(page_queries) == 1
+
+
+def test_a_redis_that_refuses_key_tracking_still_gives_current_pages(
+    make_app: Any, post_comment: Any, approve: Any, redis_server: RedisServer
+) -> None:
+    """An ACL without CLIENT (or a proxy that does not pass it on): every read asks
+    Redis, and nothing is ever stale."""
+    admin = redis_server.client()
+    admin.acl_setuser(
+        "no-tracking", enabled=True, passwords=["+secret"], keys=["*"], channels=["*"],
+        commands=["+@all", "-client"],
+    )  # fmt: skip
+    url = f"redis://no-tracking:secret@127.0.0.1:{redis_server.port}/0"
+    client = make_app(redis_url=url).test_client()
+    comment_id = post_comment().json["id"]
+    approve(comment_id)
+    for _ in range(3):
+        assert read(client) == ([comment_id], 1)
+
+    approve(comment_id, "reject")
+
+    assert read(client) == ([], 0)
+    admin.acl_deluser("no-tracking")
