@@ -75,8 +75,8 @@ class Invalidations:
                 trusted[key] = (value, deadline)
 
     def forget(self, key: str) -> None:
-        for trusted in self._trusted.values():
-            trusted.pop(key, None)
+        with self._lock:
+            self._forget(key)
 
     def close(self) -> None:
         with self._lock:
@@ -105,7 +105,7 @@ class Invalidations:
             return
         for key in keys:
             # A page's hash and its generation key are one entry here.
-            self.forget(key.decode().removesuffix(":generation"))
+            self._forget(key.decode().removesuffix(":generation"))
 
     def _connect(self) -> bool:
         if not self._supported or time.monotonic() < self._reconnect_at:
@@ -137,6 +137,10 @@ class Invalidations:
         # Whatever changed while nobody listened is unknown: start from nothing.
         self._forget_all()
         return True
+
+    def _forget(self, key: str) -> None:
+        for trusted in self._trusted.values():
+            trusted.pop(key, None)
 
     def _forget_all(self) -> None:
         self._seen += 1
