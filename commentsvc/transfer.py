@@ -107,9 +107,10 @@ def _parse(lines: Iterable[bytes]) -> Iterator[tuple[str, dict[str, Any]]]:
         if kind not in MODELS:
             raise BadRequest(f"line {number} has an unknown type {kind!r}")
         try:
-            yield kind, _values(kind, record)
+            values = _values(kind, record)
         except (TypeError, ValueError) as exc:
             raise BadRequest(f"line {number}: {exc}") from None
+        yield kind, values
     if not header_seen:
         raise BadRequest(f"the file is empty: it is not a {FORMAT} file")
 

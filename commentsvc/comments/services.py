@@ -114,16 +114,11 @@ class PostedComment:
 
     id: int
     parent_id: int | None
-    author_name: str
-    author_website: str | None
+    author: dict[str, str | None]
     html: str
     created_at: datetime
     status: CommentStatus
     url: str
-
-    @property
-    def author(self) -> dict[str, str | None]:
-        return {"name": self.author_name, "website": self.author_website}
 
 
 def create_comment(
@@ -178,8 +173,7 @@ def create_comment(
     return PostedComment(
         id=comment_id,
         parent_id=values["parent_id"],
-        author_name=values["author_name"],
-        author_website=values["author_website"],
+        author={"name": values["author_name"], "website": values["author_website"]},
         html=values["html"],
         created_at=values["created_at"],
         status=CommentStatus.PENDING,
