@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 from typing import Any
 
 import click
@@ -24,17 +25,29 @@ from commentsvc.config import ConfigError, Settings
 
 log = logging.getLogger(__name__)
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
 
 class CommentsApplication(BaseApplication):  # type: ignore[misc]
-    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+    def __init__(
+        self, settings: Settings, options: dict[str, Any], stop_asked: threading.Event
+    ) -> None:
         self.settings = settings
         self.options = options
+        self.stop_asked = stop_asked
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
         self.cfg.set("child_exit", _worker_exited)
+        self.cfg.set("when_ready", self._stop_if_asked_while_starting)
+
+    def _stop_if_asked_while_starting(self, arbiter: Any) -> None:
+        # A stop that came after start-up's last look and before gunicorn's own
+        # signal handlers: hand it to gunicorn, which then stops as usual.
+        if self.stop_asked.is_set():
+            arbiter.signal(signal.SIGTERM, None)
 
     def load(self) -> Any:
         # Called in each worker after the fork: connections are never shared.
@@ -97,10 +110,34 @@ def _prepare_database(settings: Settings) -> str | None:
 
 def _prepare_database_in_child(settings: Settings) -> str | None:
     """Migrations and the first moderator run in a short-lived child process, so the
-    gunicorn master never loads SQLAlchemy or Alembic and stays small."""
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        token: str | None = pool.apply(_prepare_database, (settings,))
-        return token
+    gunicorn master never loads SQLAlchemy or Alembic and stays small. The child ends
+    by itself; a stop asked meanwhile is acted on once it has (a migration is never
+    cut in half)."""
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_send_outcome, args=(sending, settings))
+    child.start()
+    sending.close()
+    try:
+        failed, outcome = receiving.recv()
+    except EOFError:
+        raise RuntimeError(f"preparing the database failed (exit code {child.exitcode})") from None
+    finally:
+        child.join()
+        receiving.close()
+    if failed:
+        raise outcome
+    token: str | None = outcome
+    return token
+
+
+def _send_outcome(sending: Any, settings: Settings) -> None:
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
+    try:
+        sending.send((False, _prepare_database(settings)))
+    except Exception as exc:  # noqa: BLE001 - raised again in the parent
+        sending.send((True, exc))
 
 
 def _banner(settings: Settings, host: str, port: int, token: str | None) -> str:
@@ -131,22 +168,23 @@ def _banner(settings: Settings, host: str, port: int, token: str | None) -> str:
     return "\n".join(lines)
 
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
-
-def _stop_starting(_signum: int, _frame: Any) -> None:
-    raise SystemExit(0)
-
-
 def run(settings: Settings, host: str, port: int) -> int:
     from commentsvc.embedded_redis import EmbeddedRedis
 
     # A stop during start-up (before gunicorn installs its own handlers) ends here
     # through the `finally`, so the embedded Redis server is never left running: an
     # orphan would keep writing the data directory the next start uses too. As PID 1
-    # of a container, Python would otherwise ignore SIGTERM until gunicorn runs.
+    # of a container, Python would otherwise ignore SIGTERM until gunicorn runs. The
+    # handler only notes the stop: an exception raised from a signal handler can land
+    # in a cleanup callback (after a fork, say) and be swallowed there.
+    stop_asked = threading.Event()
     for signum in STOP_SIGNALS:
-        signal.signal(signum, _stop_starting)
+        signal.signal(signum, lambda _signum, _frame: stop_asked.set())
+
+    def stop_if_asked() -> None:
+        if stop_asked.is_set():
+            raise SystemExit(0)
+
     embedded = None
     try:
         _check_data_dir(settings)
@@ -154,7 +192,9 @@ def run(settings: Settings, host: str, port: int) -> int:
             embedded = EmbeddedRedis(settings.data_dir / "redis")
             embedded.start()
             settings = settings.with_overrides(redis_url=embedded.url)
+        stop_if_asked()
         token = _prepare_database_in_child(settings)
+        stop_if_asked()
         _metrics_dir(settings)
         click.echo(_banner(settings, host, port, token))
         options = {
@@ -169,7 +209,7 @@ def run(settings: Settings, host: str, port: int) -> int:
             "accesslog": None,
             "loglevel": settings.log_level.lower(),
         }
-        CommentsApplication(settings, options).run()
+        CommentsApplication(settings, options, stop_asked).run()
         return 0
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 1
