@@ -43,6 +43,7 @@ THREADS_PER_WORKER = 4  # as commentsvc serve runs: gthread, 4 threads per worke
 # here runs it, so that no figure depends on how connections happen to be spread
 # over the workers (stock gthread may give one worker all of them).
 WORKER_CLASS = "commentsvc.workers.BalancedThreadWorker"
+CORE_LIBRARIES_ONLY = "Core libraries only"
 
 
 # ---------------------------------------------------------------- processes
@@ -354,6 +355,14 @@ def table(title: str, names: list[str], results: list[Result], note: str = "") -
             "",
             f"commentsvc reaches {results[0].rps / results[-1].rps:.0%} of the framework's ceiling.",
         ]
+    floor = next((r for n, r in zip(names, results, strict=True) if n == CORE_LIBRARIES_ONLY), None)
+    if floor and isso:
+        lines += [
+            "",
+            f"Memory: the core libraries alone, before any of commentsvc's code and without "
+            f"its Redis server, peak at {floor.rss_mb:.0f} MB; Isso at {isso.rss_mb:.0f} MB, "
+            f"commentsvc at {results[0].rss_mb:.0f} MB.",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -479,6 +488,11 @@ def main() -> int:
             BENCH,
         )  # fmt: skip
         servers.append(ceiling)
+        core_libraries = start_gunicorn(
+            CORE_LIBRARIES_ONLY, Path(sys.executable), "ceiling_app:app", args.workers,
+            {"CEILING_THREAD_BYTES": str(thread_body), "CEILING_CORE_LIBRARIES": "1"}, BENCH,
+        )  # fmt: skip
+        servers.append(core_libraries)
 
         def read(path: str, isso_path: str) -> list[Contender]:
             return [Contender(commentsvc, "request.lua", {"BENCH_PATH": path}),
@@ -496,8 +510,11 @@ def main() -> int:
         thread200 = read(f"/api/v1/comments?url={ORIGIN}/a200", "/?uri=/a200")
         runs = [
             (f"1. Read an article with {small} approved comments, 16 connections",
-             thread200 + [Contender(ceiling, "request.lua", {"BENCH_PATH": "/thread"})], 16,
-             f"Framework ceiling: the same gunicorn settings answering a constant {thread_body:,}-byte JSON body."),
+             thread200 + [Contender(core_libraries, "request.lua", {"BENCH_PATH": "/thread"}),
+                          Contender(ceiling, "request.lua", {"BENCH_PATH": "/thread"})], 16,
+             f"Framework ceiling: the same gunicorn settings answering a constant {thread_body:,}-byte JSON body. "
+             f"{CORE_LIBRARIES_ONLY}: the same, also importing the libraries commentsvc is built on "
+             "(Flask, SQLAlchemy's ORM, redis-py, marshmallow, email-validator), with no Redis server."),
             (f"1. Read an article with {small} approved comments, 64 connections",
              thread200 + [Contender(ceiling, "request.lua", {"BENCH_PATH": "/thread"})], 64, ""),
             (f"2. Read an article with {big:,} approved comments (all of them), 16 connections",
@@ -514,7 +531,7 @@ def main() -> int:
         for title, contenders, connections, note in runs:
             print(f"running: {title}", flush=True)
             results = scenario(contenders, connections, duration, rounds)
-            labels = names + (["Flask ceiling"] if len(contenders) > 2 else [])
+            labels = [contender.server.name for contender in contenders]
             report.append(table(title, labels, results, note))
             NON_2XX.append(results[0].non_2xx)
 
