@@ -15,11 +15,17 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+class _Commands(click.Group):
+    """Every command ends with the variable named and what is wrong with it, not a
+    traceback, when the configuration is one the service cannot run with: read from
+    the environment, or found out later (a database directory, a database that
+    cannot be reached)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
 
 
 @contextmanager
@@ -27,10 +33,7 @@ def _session(settings: Settings, *, migrate: bool = True) -> Iterator[Session]:
     from commentsvc import db
     from commentsvc.errors import ServiceError
 
-    try:
-        engine = db.make_engine(settings.effective_database_url)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+    engine = db.make_engine(settings.effective_database_url)
     try:
         db.check_connection(engine)
         if migrate:
@@ -39,13 +42,11 @@ def _session(settings: Settings, *, migrate: bool = True) -> Iterator[Session]:
             yield session
     except ServiceError as exc:
         raise click.ClickException(exc.message) from None
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
     finally:
         engine.dispose()
 
 
-@click.group()
+@click.group(cls=_Commands)
 def main() -> None:
     """commentsvc: comments for article pages, moderated through a Redis queue."""
 
@@ -61,14 +62,10 @@ def serve(host: str, port: int, workers: int | None) -> None:
     COMMENTSVC_REDIS_URL is set."""
     from commentsvc.server import run
 
-    settings = _settings()
+    settings = Settings.from_env()
     if workers is not None:
         settings = settings.with_overrides(workers=workers)
-    try:
-        code = run(settings, host, port)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-    sys.exit(code)
+    sys.exit(run(settings, host, port))
 
 
 @main.group()
@@ -79,7 +76,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the schema to the newest migration."""
-    with _session(_settings()):
+    with _session(Settings.from_env()):
         click.echo("database schema is up to date")
 
 
@@ -94,7 +91,7 @@ def moderators_add(name: str) -> None:
     """Create a moderator; prints its token (last line). Only a hash of it is kept."""
     from commentsvc.moderation.services import add_moderator
 
-    with _session(_settings()) as session:
+    with _session(Settings.from_env()) as session:
         token = add_moderator(session, name)
     click.echo(f"moderator {name!r} created; keep this token, it is shown only once:", err=True)
     click.echo(token)
@@ -105,7 +102,7 @@ def moderators_list() -> None:
     """List moderators."""
     from commentsvc.moderation.services import list_moderators
 
-    with _session(_settings()) as session:
+    with _session(Settings.from_env()) as session:
         for moderator in list_moderators(session):
             click.echo(f"{moderator.name}\tsince {moderator.created_at:%Y-%m-%d}")
 
@@ -116,7 +113,7 @@ def moderators_remove(name: str) -> None:
     """Remove a moderator; its token stops working at once."""
     from commentsvc.moderation.services import remove_moderator
 
-    with _session(_settings()) as session:
+    with _session(Settings.from_env()) as session:
         remove_moderator(session, name)
     click.echo(f"moderator {name!r} removed")
 
@@ -142,7 +139,7 @@ def queue_status() -> None:
     """How many comments wait, and since when."""
     import time
 
-    moderation_queue = _queue(_settings())
+    moderation_queue = _queue(Settings.from_env())
     oldest = moderation_queue.oldest_entry_ms()
     age = f", oldest waiting {int(time.time() - oldest / 1000)} s" if oldest else ""
     click.echo(f"{moderation_queue.length()} comments in the moderation queue{age}")
@@ -153,7 +150,7 @@ def queue_requeue() -> None:
     """Put every pending comment that is missing from the queue back on it."""
     from commentsvc.moderation.services import requeue_missing
 
-    settings = _settings()
+    settings = Settings.from_env()
     with _session(settings) as session:
         count = requeue_missing(session, _queue(settings))
     click.echo(f"{count} pending comments put back on the queue")
@@ -165,7 +162,7 @@ def export(output: str | None) -> None:
     """Write every comment (all statuses, with emails) and every moderator as JSON Lines."""
     from commentsvc.transfer import write_export
 
-    with _session(_settings()) as session:
+    with _session(Settings.from_env()) as session:
         if output:
             with open(output, "wb") as stream:
                 count = write_export(session, stream)
@@ -180,7 +177,7 @@ def import_(source: Any) -> None:
     """Read an export (a file, or - for stdin) into an empty database."""
     from commentsvc.transfer import import_records
 
-    with _session(_settings()) as session:
+    with _session(Settings.from_env()) as session:
         counts = import_records(session, source)
     summary = ", ".join(f"{count} {kind}s" for kind, count in counts.items())
     click.echo(f"imported {summary}", err=True)
