@@ -482,17 +482,17 @@ def main() -> int:
         counts_query = "&".join(f"url={ORIGIN}{path}" for path in count_paths)
         counts_body = len(json.dumps(Client(commentsvc.port).request(
             "GET", f"/api/v1/counts?{counts_query}")[1], separators=(",", ":")))  # fmt: skip
-        ceiling = start_gunicorn(
-            "Flask ceiling", Path(sys.executable), "ceiling_app:app", args.workers,
-            {"CEILING_THREAD_BYTES": str(thread_body), "CEILING_COUNTS_BYTES": str(counts_body)},
-            BENCH,
-        )  # fmt: skip
-        servers.append(ceiling)
-        core_libraries = start_gunicorn(
-            CORE_LIBRARIES_ONLY, Path(sys.executable), "ceiling_app:app", args.workers,
-            {"CEILING_THREAD_BYTES": str(thread_body), "CEILING_CORE_LIBRARIES": "1"}, BENCH,
-        )  # fmt: skip
-        servers.append(core_libraries)
+        ceiling_bodies = {"CEILING_THREAD_BYTES": str(thread_body),
+                          "CEILING_COUNTS_BYTES": str(counts_body)}  # fmt: skip
+
+        def start_ceiling(name: str, env: dict[str, str]) -> Server:
+            server = start_gunicorn(name, Path(sys.executable), "ceiling_app:app", args.workers,
+                                    {**ceiling_bodies, **env}, BENCH)  # fmt: skip
+            servers.append(server)
+            return server
+
+        ceiling = start_ceiling("Flask ceiling", {})
+        core_libraries = start_ceiling(CORE_LIBRARIES_ONLY, {"CEILING_CORE_LIBRARIES": "1"})
 
         def read(path: str, isso_path: str) -> list[Contender]:
             return [Contender(commentsvc, "request.lua", {"BENCH_PATH": path}),
