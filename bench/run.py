@@ -42,7 +42,7 @@ THREADS_PER_WORKER = 4  # as commentsvc serve runs: gthread, 4 threads per worke
 # The gthread worker commentsvc serve uses (it only depends on gunicorn): every server
 # here runs it, so that no figure depends on how connections happen to be spread
 # over the workers (stock gthread may give one worker all of them).
-WORKER_CLASS = "commentsvc.workers.BalancedThreadWorker"
+WORKER_CLASS = "commentsvc.runtime.gunicorn_worker.BalancedThreadWorker"
 CORE_LIBRARIES_ONLY = "Core libraries only"
 
 
@@ -374,8 +374,8 @@ def seed_directly(database_url: str, articles: int, per_article: int, target: st
     """Bulk insert, skipping the API: a million comments in well under a minute."""
     from sqlalchemy import insert
 
-    from commentsvc import db
     from commentsvc.models import Comment, CommentStatus, Thread
+    from commentsvc.store import database as db
 
     engine = db.make_engine(database_url)
     db.upgrade(engine)
@@ -462,7 +462,7 @@ def main() -> int:
         "",
         f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
         f"Both under gunicorn, {args.workers} workers × {THREADS_PER_WORKER} threads (gthread, "
-        "accepting only with a free thread: `commentsvc.workers`), "
+        "accepting only with a free thread: `commentsvc.runtime.gunicorn_worker`), "
         f"SQLite; wrk, 2 threads, {duration:g} s per run, {rounds} alternating rounds. "
         f"Peak RSS: the server's whole process tree (commentsvc: gunicorn master, workers and "
         f"its embedded Redis).",

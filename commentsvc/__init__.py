@@ -22,30 +22,23 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from commentsvc import (
-        cors,
-        db,
-        embed,
-        errors,
-        health,
-        metrics,
-        openapi,
-        ratelimit,
-        redisconn,
-        requestlog,
-    )
+    from commentsvc.comments import ratelimit
     from commentsvc.comments import views as comment_views
-    from commentsvc.comments.cache import ThreadCache
-    from commentsvc.comments.fastpath import CachedReads
     from commentsvc.deps import Dependencies
-    from commentsvc.jsonprovider import OrjsonProvider
     from commentsvc.moderation import page as moderation_page
     from commentsvc.moderation import views as moderation_views
     from commentsvc.moderation.queue import ModerationQueue
     from commentsvc.moderation.requeue import RequeueSweeper
     from commentsvc.moderation.rules import Rules
+    from commentsvc.store import database as db
+    from commentsvc.store import redis_client as redisconn
+    from commentsvc.store.cache import ThreadCache
+    from commentsvc.web import cors, embed, errors, health, metrics, openapi, requestlog
+    from commentsvc.web.fastpath import CachedReads
+    from commentsvc.web.jsonprovider import OrjsonProvider
 
     settings = config if isinstance(config, Settings) else Settings.from_env(**dict(config or {}))
+    settings = settings.with_secret_key()
     if not settings.redis_url:
         raise ConfigError(
             "REDIS_URL",

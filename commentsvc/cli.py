@@ -30,8 +30,8 @@ class _Commands(click.Group):
 
 @contextmanager
 def _session(settings: Settings, *, migrate: bool = True) -> Iterator[Session]:
-    from commentsvc import db
-    from commentsvc.errors import ServiceError
+    from commentsvc.store import database as db
+    from commentsvc.web.errors import ServiceError
 
     engine = db.make_engine(settings.effective_database_url)
     try:
@@ -60,7 +60,7 @@ def main() -> None:
 def serve(host: str, port: int, workers: int | None) -> None:
     """Run the service under gunicorn, with an embedded Redis server unless
     COMMENTSVC_REDIS_URL is set."""
-    from commentsvc.server import run
+    from commentsvc.runtime.server import run
 
     settings = Settings.from_env()
     if workers is not None:
@@ -125,7 +125,7 @@ def queue() -> None:
 
 def _queue(settings: Settings) -> Any:
     from commentsvc.moderation.queue import ModerationQueue
-    from commentsvc.redisconn import make_redis
+    from commentsvc.store.redis_client import make_redis
 
     if not settings.redis_url:
         raise click.ClickException(
@@ -160,7 +160,7 @@ def queue_requeue() -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="File (default: stdout).")
 def export(output: str | None) -> None:
     """Write every comment (all statuses, with emails) and every moderator as JSON Lines."""
-    from commentsvc.transfer import write_export
+    from commentsvc.importers.jsonlines import write_export
 
     with _session(Settings.from_env()) as session:
         if output:
@@ -175,7 +175,7 @@ def export(output: str | None) -> None:
 @click.argument("source", type=click.File("rb"), default="-")
 def import_(source: Any) -> None:
     """Read an export (a file, or - for stdin) into an empty database."""
-    from commentsvc.transfer import import_records
+    from commentsvc.importers.jsonlines import import_records
 
     with _session(Settings.from_env()) as session:
         counts = import_records(session, source)

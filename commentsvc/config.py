@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -140,6 +141,43 @@ def parse_url(schemes: tuple[str, ...]) -> Callable[[str], str]:
     return check
 
 
+def parse_public_url(value: str) -> str:
+    """The service's public address: an http(s) URL, maybe with a path prefix
+    (``https://example.com/comments``), kept without a trailing slash."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an address such as https://comments.example.com")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{value!r} must have no query or fragment")
+    return value.rstrip("/")
+
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def persistent_secret_key(data_dir: Path) -> str:
+    """The secret key kept in the data directory, created on first use (readable by
+    its owner only), so that signed links survive restarts. Several processes
+    starting at once all end up with the one that was written first."""
+    path = data_dir / SECRET_KEY_FILE
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise ConfigError("SECRET_KEY", f"is not set and {path} cannot be written: {exc.strerror}")
+    else:
+        with os.fdopen(descriptor, "w") as stream:
+            stream.write(secrets.token_urlsafe(48))
+    for _attempt in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)  # written by another process this very moment
+    raise ConfigError("SECRET_KEY", f"is not set and {path} is empty")
+
+
 def _setting(parse: Callable[[str], Any] | None = None, default: Any = None, **kwargs: Any) -> Any:
     metadata = {"parse": parse or (lambda value: value)}
     if "default_factory" in kwargs:
@@ -155,7 +193,10 @@ class Settings:
     redis_url: str | None = _setting(parse_url(("redis", "rediss", "unix", "valkey")))
     # Empty means every origin may have comments (a first try-out); serve warns about it.
     sites: tuple[str, ...] = _setting(parse_sites, default=())
-    secret_key: str = _setting(default_factory=lambda: secrets.token_hex(32))
+    # None: kept in DATA_DIR/secret_key (see ``with_secret_key``).
+    secret_key: str | None = _setting()
+    # The address readers and moderators reach the service at (snippet, links in mails).
+    public_url: str | None = _setting(parse_public_url)
     post_rate_limit: str = _setting(parse_rate_limit, default="5/minute")
     moderation_lease_seconds: float = _setting(parse_positive_float, default=300.0)
     requeue_interval_seconds: float = _setting(parse_positive_float, default=15.0)
@@ -190,6 +231,12 @@ class Settings:
 
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **overrides)
+
+    def with_secret_key(self) -> Settings:
+        """These settings with the secret key filled in from the data directory if unset."""
+        if self.secret_key:
+            return self
+        return replace(self, secret_key=persistent_secret_key(self.data_dir))
 
     @property
     def effective_database_url(self) -> str:

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from flask import current_app
 from redis import Redis
 
-from commentsvc.comments.cache import ThreadCache
+from commentsvc.comments.ratelimit import PostLimiter
 from commentsvc.config import Settings
-from commentsvc.db import Database
 from commentsvc.moderation.queue import ModerationQueue
 from commentsvc.moderation.rules import Rules
-from commentsvc.ratelimit import PostLimiter
+from commentsvc.store.cache import ThreadCache
+from commentsvc.store.database import Database
 
 
 @dataclass(frozen=True)

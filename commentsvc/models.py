@@ -1,7 +1,18 @@
 """Every model, imported once so the metadata is complete (migrations, tests)."""
 
 from commentsvc.comments.models import Comment, CommentStatus, Thread
-from commentsvc.db import Base
+from commentsvc.moderation.history import AuditEvent
 from commentsvc.moderation.models import Moderator
+from commentsvc.moderation.trust import Author, Trust
+from commentsvc.store.database import Base
 
-__all__ = ["Base", "Comment", "CommentStatus", "Moderator", "Thread"]
+__all__ = [
+    "AuditEvent",
+    "Author",
+    "Base",
+    "Comment",
+    "CommentStatus",
+    "Moderator",
+    "Thread",
+    "Trust",
+]

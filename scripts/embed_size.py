@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from commentsvc.embed import load_assets
+from commentsvc.web.embed import load_assets
 
 BUDGET = 8 * 1024
 

@@ -23,10 +23,11 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from commentsvc import create_app, db
+from commentsvc import create_app
 from commentsvc.config import Settings
-from commentsvc.embedded_redis import free_port, server_binary
 from commentsvc.models import Base
+from commentsvc.runtime.embedded_redis import free_port, server_binary
+from commentsvc.store import database as db
 
 SITE = "https://blog.example.com"
 ARTICLE = f"{SITE}/2026/hello-world"

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from commentsvc.embedded_redis import free_port
+from commentsvc.runtime.embedded_redis import free_port
 from tests.conftest import ARTICLE, SITE
 
 

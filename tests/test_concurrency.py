@@ -142,7 +142,9 @@ def test_a_reply_checked_just_before_its_parent_goes_is_refused_or_kept_at_the_t
         data = {"url": url, "name": "R", "email": "r@example.com", "body": "reply",
                 "parent_id": parent}  # fmt: skip
         try:
-            reply = create_comment(replying, dependencies.queue, dependencies.rules, data, None).id
+            reply = create_comment(
+                replying, dependencies.queue, dependencies.cache, dependencies.rules, data, None
+            ).id
         except ValidationError as refused:
             assert "parent_id" in refused.messages
             reply = None

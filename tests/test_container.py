@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from commentsvc.embedded_redis import free_port
+from commentsvc.runtime.embedded_redis import free_port
 from tests.conftest import ARTICLE
 
 DOCKERFILE = Path(__file__).parent.parent / "Dockerfile"

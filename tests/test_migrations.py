@@ -11,8 +11,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from commentsvc import db
 from commentsvc.models import Base
+from commentsvc.store import database as db
 
 
 def empty_database(database_url: str) -> None:
@@ -39,7 +39,9 @@ def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
     engine.dispose()
 
     assert differences == []
-    assert tables == {"alembic_version", "threads", "comments", "moderators"}
+    assert tables == {
+        "alembic_version", "threads", "comments", "moderators", "audit_events", "authors"
+    }
 
 
 def test_several_processes_upgrading_at_once_all_succeed(database_url: str, tmp_path: Path) -> None:

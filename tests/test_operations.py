@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from commentsvc.config import PREFIX, Settings
-from commentsvc.embedded_redis import free_port
+from commentsvc.runtime.embedded_redis import free_port
 from tests.conftest import ARTICLE, comment_payload
 
 

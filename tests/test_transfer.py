@@ -12,10 +12,10 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
-from commentsvc import db
 from commentsvc.comments.models import Thread
-from commentsvc.errors import BadRequest
-from commentsvc.transfer import export_records, import_records, write_export
+from commentsvc.importers.jsonlines import export_records, import_records, write_export
+from commentsvc.store import database as db
+from commentsvc.web.errors import BadRequest
 from tests.conftest import ARTICLE, SITE
 
 # A comment of a thread 2 that a file does not contain.

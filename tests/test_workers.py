@@ -27,7 +27,7 @@ def test_a_busy_worker_leaves_new_connections_to_an_idle_one(tmp_path: Path) -> 
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", "2", "--threads", "1",
-         "-k", "commentsvc.workers.BalancedThreadWorker", "-b", f"127.0.0.1:{port}",
+         "-k", "commentsvc.runtime.gunicorn_worker.BalancedThreadWorker", "-b", f"127.0.0.1:{port}",
          "--chdir", str(tmp_path), "slow_app:app"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

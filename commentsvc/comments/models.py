@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from commentsvc.db import Base, UTCDateTime, utcnow
+from commentsvc.store.database import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from commentsvc.moderation.models import Moderator
@@ -64,6 +64,8 @@ class Comment(Base):
         default=CommentStatus.PENDING,
     )
     spam_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # 0 (surely a person) .. 1 (surely spam); at COMMENTSVC_SPAM_THRESHOLD it is spam.
+    spam_score: Mapped[float] = mapped_column(Float, default=0.0, server_default=text("0"))
     remote_addr: Mapped[str | None] = mapped_column(String(45))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

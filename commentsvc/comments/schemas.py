@@ -17,8 +17,8 @@ from marshmallow import (
     validates_schema,
 )
 
-from commentsvc.rendering import has_visible_text
-from commentsvc.urls import InvalidURL, normalize_article_url
+from commentsvc.comments.rendering import has_visible_text
+from commentsvc.comments.urls import InvalidURL, normalize_article_url
 
 NAME_MAX = 100
 EMAIL_MAX = 254

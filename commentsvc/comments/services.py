@@ -1,7 +1,7 @@
 """Comment creation, the public list and counts.
 
 Services take their session, queue and cache as arguments; they raise
-``commentsvc.errors`` exceptions and never build HTTP answers.
+``commentsvc.web.errors`` exceptions and never build HTTP answers.
 """
 
 from __future__ import annotations
@@ -19,16 +19,18 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from commentsvc.comments.cache import ThreadCache, etag_of
 from commentsvc.comments.models import Comment, CommentStatus, Thread
+from commentsvc.comments.rendering import render
 from commentsvc.comments.schemas import HONEYPOT_FIELD, PublicCommentSchema
-from commentsvc.db import utcnow
-from commentsvc.errors import Forbidden
-from commentsvc.metrics import COMMENTS_POSTED
+from commentsvc.comments.urls import InvalidURL, normalize_article_url, origin_of
+from commentsvc.moderation import history
 from commentsvc.moderation.queue import ModerationQueue
 from commentsvc.moderation.rules import Rules
-from commentsvc.rendering import render
-from commentsvc.urls import InvalidURL, normalize_article_url, origin_of
+from commentsvc.moderation.trust import Trust, trust_column, trust_of
+from commentsvc.store.cache import ThreadCache, etag_of
+from commentsvc.store.database import utcnow
+from commentsvc.web.errors import Forbidden
+from commentsvc.web.metrics import COMMENTS_POSTED
 
 log = logging.getLogger(__name__)
 
@@ -51,19 +53,28 @@ def find_thread(session: Session, url: str) -> Thread | None:
     return session.scalar(select(Thread).where(Thread.url == url))
 
 
-def _thread_and_duplicate(session: Session, url: str, email: str, body: str) -> tuple[int, bool]:
+@dataclass(frozen=True)
+class ArticleAndAuthor:
+    thread_id: int
+    duplicate: bool  # this reader already left this very comment on this article
+    trust: Trust
+
+
+def _article_and_author(session: Session, url: str, email: str, body: str) -> ArticleAndAuthor:
     """The article's thread id, created if it is new (race-free: two first comments
-    on a new article end up in one thread), and whether this reader already left this
-    very comment there. One query for an article that has comments already."""
+    on a new article end up in one thread), whether this is a duplicate, and what the
+    moderators think of the author. One query for an article that has comments already."""
     duplicate = (
         select(Comment.id)
         .where(Comment.thread_id == Thread.id, Comment.author_email == email,
                Comment.body == body)
         .exists()
     )  # fmt: skip
-    found = session.execute(select(Thread.id, duplicate).where(Thread.url == url)).first()
+    found = session.execute(
+        select(Thread.id, duplicate, trust_column(email)).where(Thread.url == url)
+    ).first()
     if found is not None:
-        return found[0], bool(found[1])
+        return ArticleAndAuthor(found[0], bool(found[1]), found[2] or Trust.NONE)
     # Each dialect's INSERT … ON CONFLICT, imported only for the database in use.
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -76,7 +87,14 @@ def _thread_and_duplicate(session: Session, url: str, email: str, body: str) -> 
     )
     thread_id = session.scalar(select(Thread.id).where(Thread.url == url))
     assert thread_id is not None
-    return thread_id, False
+    return ArticleAndAuthor(thread_id, False, trust_of(session, email))
+
+
+# What a moderator's mark on the author decides at once, instead of the queue.
+DECIDED_BY_TRUST = {
+    Trust.TRUSTED: (CommentStatus.APPROVED, history.rule("trusted author")),
+    Trust.BLOCKED: (CommentStatus.SPAM, history.rule("blocked author")),
+}
 
 
 PARENT_PROBLEM = "You can only reply to a published comment on this article."
@@ -124,34 +142,40 @@ class PostedComment:
 def create_comment(
     session: Session,
     queue: ModerationQueue,
+    cache: ThreadCache,
     rules: Rules,
     data: dict[str, Any],
     remote_addr: str | None,
 ) -> PostedComment:
     """Commit the comment as pending first, then queue it for moderation. If Redis is
-    down the comment is kept all the same: the requeue sweep queues it later.
+    down the comment is kept all the same: the requeue sweep queues it later. A
+    trusted author's comment is published at once, a blocked author's is spam: neither
+    waits in the queue.
 
     A plain INSERT rather than the ORM's unit of work: this is the one write every
     reader makes, and it needs nothing back but the id."""
     url = data["url"]
-    thread_id, duplicate = _thread_and_duplicate(session, url, data["email"], data["body"])
+    article = _article_and_author(session, url, data["email"], data["body"])
+    status, decided_by = DECIDED_BY_TRUST.get(article.trust, (CommentStatus.PENDING, None))
+    now = utcnow()
     values = {
-        "thread_id": thread_id,
+        "thread_id": article.thread_id,
         "parent_id": data.get("parent_id"),
         "author_name": data["name"],
         "author_email": data["email"],
         "author_website": data.get("website"),
         "body": data["body"],
         "html": render(data["body"]),
-        "status": CommentStatus.PENDING,
+        "status": status,
         "spam_reasons": rules.reasons(
             body=data["body"],
             name=data["name"],
             honeypot_filled=bool(data.get(HONEYPOT_FIELD)),
-            duplicate=duplicate,
+            duplicate=article.duplicate,
         ),
         "remote_addr": remote_addr,
-        "created_at": utcnow(),
+        "created_at": now,
+        "decided_at": now if decided_by else None,
     }
     try:
         inserted = session.execute(insert(Comment.__table__).values(values))
@@ -164,19 +188,25 @@ def create_comment(
     comment_id = int(inserted.inserted_primary_key[0])
     if values["parent_id"] is not None:
         _check_parent_again(session, url, values["parent_id"])
+    if decided_by:
+        history.record(session, status.value, decided_by, comment_id=comment_id)
     session.commit()
     COMMENTS_POSTED.inc()
-    try:
-        queue.push(comment_id)
-    except RedisError as exc:
-        log.warning("comment %s kept, queued once Redis answers: %s", comment_id, exc)
+    if status == CommentStatus.PENDING:
+        try:
+            queue.push(comment_id)
+        except RedisError as exc:
+            log.warning("comment %s kept, queued once Redis answers: %s", comment_id, exc)
+    elif status == CommentStatus.APPROVED:
+        invalidate_page(cache, url)
     return PostedComment(
         id=comment_id,
         parent_id=values["parent_id"],
         author={"name": values["author_name"], "website": values["author_website"]},
         html=values["html"],
-        created_at=values["created_at"],
-        status=CommentStatus.PENDING,
+        created_at=now,
+        # A blocked author is not told: to them it waits like any other comment.
+        status=status if status == CommentStatus.APPROVED else CommentStatus.PENDING,
         url=url,
     )
 

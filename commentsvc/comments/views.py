@@ -8,7 +8,6 @@ from typing import Any
 from flask import Blueprint, Response, redirect, request
 from marshmallow import EXCLUDE
 
-from commentsvc import db
 from commentsvc.comments import services
 from commentsvc.comments.schemas import (
     CommentCreateSchema,
@@ -17,7 +16,8 @@ from commentsvc.comments.schemas import (
     ThreadQuerySchema,
 )
 from commentsvc.deps import deps
-from commentsvc.http import is_form_post, read_payload
+from commentsvc.store import database as db
+from commentsvc.web.payload import is_form_post, read_payload
 
 blueprint = Blueprint("comments", __name__, url_prefix="/api/v1")
 
@@ -47,7 +47,7 @@ def post_comment() -> Any:
     services.check_site(settings.sites, payload.get("url"))
     data = _create_schema(settings.check_email_deliverability).load(payload)
     comment = services.create_comment(
-        db.session(), deps().queue, deps().rules, data, request.remote_addr
+        db.session(), deps().queue, deps().cache, deps().rules, data, request.remote_addr
     )
     if is_form_post():
         # The no-JavaScript path: back to the article the reader came from.

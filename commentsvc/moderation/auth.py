@@ -11,10 +11,10 @@ from typing import Any
 
 from flask import g, request
 
-from commentsvc import db
-from commentsvc.errors import Unauthorized
 from commentsvc.moderation.models import Moderator
 from commentsvc.moderation.services import authenticate
+from commentsvc.store import database as db
+from commentsvc.web.errors import Unauthorized
 
 
 def _bearer_token() -> str:

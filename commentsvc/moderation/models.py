@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from commentsvc.db import Base, UTCDateTime, utcnow
+from commentsvc.store.database import Base, UTCDateTime, utcnow
 
 
 class Moderator(Base):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from commentsvc.rendering import count_links
+from commentsvc.comments.rendering import count_links
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from commentsvc.comments.cache import ThreadCache
 from commentsvc.comments.models import Comment, CommentStatus
 from commentsvc.comments.schemas import MAX_ID
 from commentsvc.comments.services import invalidate_page
-from commentsvc.db import utcnow
-from commentsvc.errors import BadRequest, NotFound
-from commentsvc.metrics import DECISIONS
 from commentsvc.moderation.models import Moderator
 from commentsvc.moderation.queue import ModerationQueue
+from commentsvc.store.cache import ThreadCache
+from commentsvc.store.database import utcnow
+from commentsvc.web.errors import BadRequest, NotFound
+from commentsvc.web.metrics import DECISIONS
 
 log = logging.getLogger(__name__)
 

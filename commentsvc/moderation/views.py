@@ -7,9 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 from marshmallow import EXCLUDE
 
-from commentsvc import db
 from commentsvc.deps import deps
-from commentsvc.http import read_payload
 from commentsvc.moderation import services
 from commentsvc.moderation.auth import current_moderator, moderator_required
 from commentsvc.moderation.schemas import (
@@ -18,6 +16,8 @@ from commentsvc.moderation.schemas import (
     QueueQuerySchema,
     QueueSchema,
 )
+from commentsvc.store import database as db
+from commentsvc.web.payload import read_payload
 
 blueprint = Blueprint("moderation", __name__, url_prefix="/api/v1/moderation")
 

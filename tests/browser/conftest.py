@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from commentsvc.embedded_redis import free_port
+from commentsvc.runtime.embedded_redis import free_port
 
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 

@@ -136,7 +136,7 @@ class Database:
 
 
 def database() -> Database:
-    db: Database = current_app.extensions["commentsvc.db"]
+    db: Database = current_app.extensions["commentsvc.store.database"]
     return db
 
 
@@ -156,6 +156,6 @@ def _close_session(_exc: BaseException | None) -> None:
 
 def init_app(app: Flask, url: str) -> Database:
     db = Database(make_engine(url))
-    app.extensions["commentsvc.db"] = db
+    app.extensions["commentsvc.store.database"] = db
     app.teardown_appcontext(_close_session)
     return db

@@ -93,8 +93,8 @@ def _check_data_dir(settings: Settings) -> None:
 
 def _prepare_database(settings: Settings) -> str | None:
     """Migrate, and create the first moderator if there is none; returns its token."""
-    from commentsvc import db
     from commentsvc.moderation.services import add_moderator, list_moderators
+    from commentsvc.store import database as db
 
     engine = db.make_engine(settings.effective_database_url)
     try:
@@ -142,7 +142,7 @@ def _send_outcome(sending: Any, settings: Settings) -> None:
 
 def _banner(settings: Settings, host: str, port: int, token: str | None) -> str:
     shown_host = "localhost" if host in ("0.0.0.0", "::", "127.0.0.1") else host  # noqa: S104
-    base = f"http://{shown_host}:{port}"
+    base = settings.public_url or f"http://{shown_host}:{port}"
     lines = [
         f"commentsvc is running at {base}",
         f"  database: {settings.effective_database_url}",
@@ -169,7 +169,7 @@ def _banner(settings: Settings, host: str, port: int, token: str | None) -> str:
 
 
 def run(settings: Settings, host: str, port: int) -> int:
-    from commentsvc.embedded_redis import EmbeddedRedis
+    from commentsvc.runtime.embedded_redis import EmbeddedRedis
 
     # A stop during start-up (before gunicorn installs its own handlers) ends here
     # through the `finally`, so the embedded Redis server is never left running: an
@@ -188,6 +188,8 @@ def run(settings: Settings, host: str, port: int) -> int:
     embedded = None
     try:
         _check_data_dir(settings)
+        # Resolved once, before the workers fork: they all sign with the same key.
+        settings = settings.with_secret_key()
         if not settings.redis_url:
             embedded = EmbeddedRedis(settings.data_dir / "redis")
             embedded.start()
@@ -200,7 +202,7 @@ def run(settings: Settings, host: str, port: int) -> int:
         options = {
             "bind": f"{host}:{port}",
             "workers": settings.workers,
-            "worker_class": "commentsvc.workers.BalancedThreadWorker",
+            "worker_class": "commentsvc.runtime.gunicorn_worker.BalancedThreadWorker",
             "threads": 4,
             "timeout": settings.worker_timeout_seconds,
             "graceful_timeout": settings.worker_timeout_seconds,

@@ -21,10 +21,10 @@ import orjson
 from redis.exceptions import RedisError
 from werkzeug.http import parse_etags, quote_etag
 
-from commentsvc.comments.cache import ThreadCache
-from commentsvc.cors import allowed_origin, cors_headers
-from commentsvc.requestlog import HEADER, record, request_id
-from commentsvc.urls import InvalidURL, normalize_article_url
+from commentsvc.comments.urls import InvalidURL, normalize_article_url
+from commentsvc.store.cache import ThreadCache
+from commentsvc.web.cors import allowed_origin, cors_headers
+from commentsvc.web.requestlog import HEADER, record, request_id
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 MAX_COUNTS = 100  # as CountsQuerySchema allows

@@ -13,7 +13,7 @@ import uuid
 
 from flask import Flask, Response, g, request
 
-from commentsvc.metrics import REQUEST_SECONDS
+from commentsvc.web.metrics import REQUEST_SECONDS
 
 log = logging.getLogger("commentsvc.requests")
 HEADER = "X-Request-ID"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask, Response, request
 
 from commentsvc.deps import deps
-from commentsvc.errors import Forbidden
+from commentsvc.web.errors import Forbidden
 
 PUBLIC_PREFIXES = ("/api/v1/comments", "/api/v1/counts")
 MAX_AGE = "86400"

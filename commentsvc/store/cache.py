@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from redis import Redis
 
-from commentsvc.comments.invalidations import Invalidations
+from commentsvc.store.invalidations import Invalidations
 
 _PREFIX = "commentsvc:thread:"
 # The longest a worker answers from its copies without hearing from Redis, should

@@ -1,11 +1,11 @@
-"""Alembic environment: runs on the connection ``commentsvc.db.upgrade`` hands it,
+"""Alembic environment: runs on the connection ``commentsvc.store.database.upgrade`` hands it,
 or on its own engine for the alembic command line."""
 
 from alembic import context
 from sqlalchemy import Connection
 
-from commentsvc.db import make_engine
 from commentsvc.models import Base
+from commentsvc.store.database import make_engine
 
 config = context.config
 target_metadata = Base.metadata

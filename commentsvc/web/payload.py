@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import request
 
-from commentsvc.errors import BadRequest
+from commentsvc.web.errors import BadRequest
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 

@@ -202,9 +202,9 @@ blueprint = Blueprint("openapi", __name__)
 
 @blueprint.get("/api/v1/openapi.json")
 def openapi_document() -> Response:
-    return Response(current_app.extensions["commentsvc.openapi"], mimetype="application/json")
+    return Response(current_app.extensions["commentsvc.web.openapi"], mimetype="application/json")
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["commentsvc.openapi"] = orjson.dumps(build_spec())
+    app.extensions["commentsvc.web.openapi"] = orjson.dumps(build_spec())
     app.register_blueprint(blueprint)

@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from commentsvc.comments.models import Comment, CommentStatus, Thread
-from commentsvc.errors import BadRequest
 from commentsvc.moderation.models import Moderator
+from commentsvc.web.errors import BadRequest
 
 FORMAT = "commentsvc-export"
 VERSION = 1

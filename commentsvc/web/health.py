@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from commentsvc.deps import deps
-from commentsvc.errors import envelope
+from commentsvc.web.errors import envelope
 
 blueprint = Blueprint("health", __name__)
 

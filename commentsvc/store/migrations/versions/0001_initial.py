@@ -8,7 +8,7 @@ Create Date: 2026-11-24
 import sqlalchemy as sa
 from alembic import op
 
-import commentsvc.db
+import commentsvc.store.database
 
 revision = "0001"
 down_revision = None
@@ -24,13 +24,13 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("name", sa.String(100), nullable=False, unique=True),
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-        sa.Column("created_at", commentsvc.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", commentsvc.store.database.UTCDateTime(), nullable=False),
     )
     op.create_table(
         "threads",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("url", sa.String(2048), nullable=False, unique=True),
-        sa.Column("created_at", commentsvc.db.UTCDateTime(), nullable=False),
+        sa.Column("created_at", commentsvc.store.database.UTCDateTime(), nullable=False),
     )
     op.create_table(
         "comments",
@@ -54,8 +54,8 @@ def upgrade() -> None:
         ),
         sa.Column("spam_reasons", sa.JSON(), nullable=False),
         sa.Column("remote_addr", sa.String(45)),
-        sa.Column("created_at", commentsvc.db.UTCDateTime(), nullable=False),
-        sa.Column("decided_at", commentsvc.db.UTCDateTime()),
+        sa.Column("created_at", commentsvc.store.database.UTCDateTime(), nullable=False),
+        sa.Column("decided_at", commentsvc.store.database.UTCDateTime()),
         sa.Column(
             "decided_by_id", sa.Integer(), sa.ForeignKey("moderators.id", ondelete="SET NULL")
         ),

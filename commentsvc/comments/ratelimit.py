@@ -13,7 +13,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from commentsvc.config import Rate
-from commentsvc.errors import TooManyRequests
+from commentsvc.web.errors import TooManyRequests
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 # The widget's source lives at the top of the repository (embed/); installed, it is
 # the package data commentsvc.embed_assets (see pyproject.toml).
-SOURCE_DIR = Path(__file__).parent.parent / "embed"
+SOURCE_DIR = Path(__file__).parents[2] / "embed"
 MAX_AGE = 3600  # browsers revalidate hourly: a new release reaches readers within the hour
 ASSETS = {"embed.js": "text/javascript; charset=utf-8", "embed.css": "text/css; charset=utf-8"}
 
@@ -51,7 +51,7 @@ def load_assets() -> dict[str, Asset]:
 
 
 def _serve(name: str) -> Response:
-    asset: Asset = current_app.extensions["commentsvc.embed"][name]
+    asset: Asset = current_app.extensions["commentsvc.web.embed"][name]
     if asset.etag in request.if_none_match:
         response = Response(status=304)
     elif "gzip" in request.headers.get("Accept-Encoding", ""):
@@ -79,5 +79,5 @@ def embed_css() -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["commentsvc.embed"] = load_assets()
+    app.extensions["commentsvc.web.embed"] = load_assets()
     app.register_blueprint(blueprint)

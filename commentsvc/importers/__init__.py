@@ -1,0 +1,1 @@
+"""Bringing comments in (and out): the JSON Lines transfer and other systems' exports."""

@@ -1,0 +1,1 @@
+"""Running the service: gunicorn embedding, the embedded Redis server, workers."""

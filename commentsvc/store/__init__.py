@@ -1,0 +1,1 @@
+"""Storage: the database, the Redis connection, the cache of public pages."""

@@ -1,0 +1,2 @@
+"""What every HTTP answer crosses: errors, CORS, request log, metrics, OpenAPI,
+health, embed assets, cached reads."""
