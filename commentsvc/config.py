@@ -152,7 +152,7 @@ def parse_public_url(value: str) -> str:
     return value.rstrip("/")
 
 
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
 def persistent_secret_key(data_dir: Path) -> str:
@@ -166,7 +166,9 @@ def persistent_secret_key(data_dir: Path) -> str:
     except FileExistsError:
         pass
     except OSError as exc:
-        raise ConfigError("SECRET_KEY", f"is not set and {path} cannot be written: {exc.strerror}")
+        raise ConfigError(
+            "SECRET_KEY", f"is not set and {path} cannot be written: {exc.strerror}"
+        ) from None
     else:
         with os.fdopen(descriptor, "w") as stream:
             stream.write(secrets.token_urlsafe(48))
