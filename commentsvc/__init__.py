@@ -22,6 +22,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from commentsvc import logsafe
     from commentsvc.comments import ratelimit
     from commentsvc.comments import views as comment_views
     from commentsvc.deps import Dependencies
@@ -53,6 +54,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
     )
+    logsafe.install()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -67,7 +69,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         queue=queue,
         cache=ThreadCache(redis, settings.thread_cache_seconds),
         rules=Rules(settings.blocked_words, settings.max_links),
-        limiter=ratelimit.PostLimiter(redis, parse_rates(settings.post_rate_limit)),
+        limiter=ratelimit.PostLimiter(
+            redis, parse_rates(settings.post_rate_limit), settings.ipv6_rate_limit_prefix
+        ),
     )
     app.extensions["commentsvc.requeue"] = RequeueSweeper(
         database.sessions, queue, settings.requeue_interval_seconds

@@ -61,6 +61,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    """The one way engines are made. Statement parameters are kept out of error
+    messages (``hide_parameters``): they hold commenters' emails and IP addresses,
+    and a logged traceback would carry them into the logs."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url.removeprefix("postgres://")
     if url.startswith("postgresql://"):
@@ -74,10 +77,14 @@ def make_engine(url: str) -> Engine:
                 raise ConfigError(
                     "DATABASE_URL", f"no directory for {database}: {exc.strerror}"
                 ) from None
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True
+    )
 
 
 def check_connection(engine: Engine) -> None:
