@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from commentsvc.comments.urls import InvalidURL, ascii_hostname
 
@@ -162,6 +162,27 @@ def parse_public_url(value: str) -> str:
     if parts.query or parts.fragment:
         raise ValueError(f"{value!r} must have no query or fragment")
     return value.rstrip("/")
+
+
+def without_password(url: str) -> str:
+    """``url`` fit to print: a password in it (``user:PASSWORD@``, ``?password=``)
+    shown as ``***``."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        userinfo, _, hostport = netloc.rpartition("@")
+        netloc = f"{userinfo.split(':', 1)[0]}:***@{hostport}"
+    query = parts.query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(name.lower() == "password" for name, _value in pairs):
+        query = urlencode(
+            [(name, "***" if name.lower() == "password" else value) for name, value in pairs],
+            safe="*",
+        )
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url
+    shown = f"{parts.scheme}://{netloc}{parts.path}"
+    return shown + (f"?{query}" if query else "") + (f"#{parts.fragment}" if parts.fragment else "")
 
 
 SECRET_KEY_FILE = "secret_key"

@@ -84,7 +84,9 @@ def test_without_sites_a_form_from_elsewhere_gets_a_page_not_a_redirect(make_app
     assert "Location" not in response.headers
     page = response.get_data(as_text=True)
     assert "<script>" not in page
-    assert 'href="https://victim.example/post?q=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E"' in page
+    assert (
+        'href="https://victim.example/post?q=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E"' in page
+    )
     assert "Back to the article" in page
     assert stored(app) == 1
 
@@ -110,9 +112,7 @@ def test_without_sites_a_form_from_the_article_site_is_sent_back(
 
 
 def test_a_form_post_with_the_sites_origin_redirects_to_the_article(client: Any) -> None:
-    response = client.post(
-        "/api/v1/comments", data=comment_payload(), headers={"Origin": SITE}
-    )
+    response = client.post("/api/v1/comments", data=comment_payload(), headers={"Origin": SITE})
 
     assert response.status_code == 303
     assert response.headers["Location"] == ARTICLE
