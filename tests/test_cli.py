@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from commentsvc.runtime.embedded_redis import free_port
+from tests.comments.test_sizes import encoded, post
 from tests.conftest import ARTICLE, SITE
 
 
@@ -184,6 +185,11 @@ def test_commands_find_the_embedded_redis_of_serve_through_the_data_directory(
             f"{base}/api/v1/comments",
             {"url": ARTICLE, "name": "Ann", "email": "ann@example.com", "body": "Hi"},
         )
+        # gunicorn: a whole comment of 4-byte characters fits, a bigger chunked body is 413.
+        emoji, form = encoded(True, body="😀" * 10_000, website=None)
+        oversized, _ = encoded(True, body="x" * 400_000)
+        fits = post(base, emoji, form, chunked=True)
+        too_large = post(base, oversized, form, chunked=True)
         status = command("queue", "status")
         requeued = command("queue", "requeue")
         url = (data / "redis" / "url").read_text().strip()
@@ -197,8 +203,9 @@ def test_commands_find_the_embedded_redis_of_serve_through_the_data_directory(
     after = command("queue", "status")
 
     assert posted[0] == 202
+    assert fits[0] == 303 and too_large[0] == 413, (fits, too_large)
     assert status.returncode == 0, status.stderr
-    assert status.stdout.startswith("1 comments in the moderation queue"), status.stdout
+    assert status.stdout.startswith("2 comments in the moderation queue"), status.stdout
     assert requeued.returncode == 0 and "0 pending comments put back" in requeued.stdout
     assert guessed.startswith("-NOAUTH"), guessed
     password = url.split("@")[0].rsplit(":", 1)[1]

@@ -131,7 +131,7 @@ def test_a_malformed_body_is_400_in_the_envelope(
 
 
 def test_a_too_large_body_is_413_in_the_envelope(client: Any) -> None:
-    response = client.post("/api/v1/comments", json=comment_payload(body="x" * 70_000))
+    response = client.post("/api/v1/comments", json=comment_payload(body="x" * 200_000))
 
     assert response.status_code == 413
     assert response.json == {"error": {"code": 413, "message": "The comment is too large."}}
