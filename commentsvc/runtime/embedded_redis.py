@@ -126,7 +126,11 @@ class EmbeddedRedis:
             "--daemonize", "no",
             "--logfile", str((self.data_dir / "redis.log").resolve()),
         ]  # fmt: skip
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE)
+        # What it says before it opens its log file goes to that file too.
+        with open(self.data_dir / "redis.log", "ab") as early_output:
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=early_output, stderr=subprocess.STDOUT
+            )
         assert self.process.stdin is not None
         self.process.stdin.write(f"requirepass {self.password}\n".encode())
         self.process.stdin.close()
