@@ -14,6 +14,7 @@ URL is in a file only the owner can read in its directory (``url``), where the
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import platform
@@ -112,7 +113,10 @@ class EmbeddedRedis:
     def start(self, timeout: float = 15.0) -> None:
         # Only the owner may read the data (comments, emails, IP addresses) and the URL.
         self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.data_dir.chmod(0o700)
+        # Made by an older version or by hand: closed too, when it is ours to change
+        # (if not, the password still keeps the server closed).
+        with contextlib.suppress(PermissionError):
+            self.data_dir.chmod(0o700)
         command = [
             server_binary(),
             "-",  # more configuration on standard input: the password
@@ -157,8 +161,8 @@ class EmbeddedRedis:
                 sock.sendall(
                     _command("AUTH", self.password) + _command("PING") + _command("INFO", "server")
                 )
-                stream = sock.makefile("rb")
-                authenticated, pong, info = _reply(stream), _reply(stream), _reply(stream)
+                with sock.makefile("rb") as stream:
+                    authenticated, pong, info = _reply(stream), _reply(stream), _reply(stream)
         except (OSError, ValueError):
             return False
         return (
@@ -177,11 +181,9 @@ class EmbeddedRedis:
 
     def _remove_url(self) -> None:
         path = self.data_dir / URL_FILE
-        try:
+        with contextlib.suppress(FileNotFoundError):
             if path.read_text().strip() == self.url:  # not a newer server's
                 path.unlink()
-        except FileNotFoundError:
-            pass
 
     def stop(self, timeout: float = 20.0) -> None:
         """Stop it, saving its data (SIGTERM makes Redis save and exit cleanly)."""
