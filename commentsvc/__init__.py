@@ -11,8 +11,6 @@ from commentsvc.config import ConfigError, Settings, parse_rates
 if TYPE_CHECKING:
     from flask import Flask
 
-MAX_REQUEST_BYTES = 64 * 1024
-
 
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     """The app factory. ``config`` is a ``Settings``, or overrides of the settings
@@ -22,6 +20,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from commentsvc import logsafe
     from commentsvc.comments import ratelimit
     from commentsvc.comments import views as comment_views
     from commentsvc.deps import Dependencies
@@ -33,7 +32,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from commentsvc.store import database as db
     from commentsvc.store import redis_client as redisconn
     from commentsvc.store.cache import ThreadCache
-    from commentsvc.web import cors, embed, errors, health, metrics, openapi, requestlog
+    from commentsvc.web import cors, embed, errors, health, metrics, openapi, payload, requestlog
     from commentsvc.web.fastpath import CachedReads
     from commentsvc.web.jsonprovider import OrjsonProvider
 
@@ -48,11 +47,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__)
     app.json = OrjsonProvider(app)
-    app.config.update(
-        SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
-        MAX_FORM_MEMORY_SIZE=MAX_REQUEST_BYTES,
-    )
+    app.config.update(SECRET_KEY=settings.secret_key)
+    logsafe.install()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -67,7 +63,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         queue=queue,
         cache=ThreadCache(redis, settings.thread_cache_seconds),
         rules=Rules(settings.blocked_words, settings.max_links),
-        limiter=ratelimit.PostLimiter(redis, parse_rates(settings.post_rate_limit)),
+        limiter=ratelimit.PostLimiter(
+            redis, parse_rates(settings.post_rate_limit), settings.ipv6_rate_limit_prefix
+        ),
     )
     app.extensions["commentsvc.requeue"] = RequeueSweeper(
         database.sessions, queue, settings.requeue_interval_seconds
@@ -75,6 +73,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
 
     errors.init_app(app)
     requestlog.init_app(app)
+    payload.init_app(app)
     cors.init_app(app)
     app.register_blueprint(comment_views.blueprint)
     app.register_blueprint(moderation_views.blueprint)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -123,15 +125,40 @@ def queue() -> None:
     """The moderation queue in Redis."""
 
 
-def _queue(settings: Settings) -> Any:
-    from commentsvc.moderation.queue import ModerationQueue
+def _redis(settings: Settings) -> Any:
+    """A client of the configured Redis, else of the embedded one a `commentsvc serve`
+    on the same data directory runs; a clear message when there is neither."""
+    from redis.exceptions import RedisError
+
+    from commentsvc.config import without_password
+    from commentsvc.runtime.embedded_redis import running_url
     from commentsvc.store.redis_client import make_redis
 
-    if not settings.redis_url:
+    url = settings.redis_url or running_url(settings.data_dir)
+    if not url:
         raise click.ClickException(
-            "COMMENTSVC_REDIS_URL is not set (the embedded server runs only under `serve`)"
+            f"no `commentsvc serve` is running with the data directory {settings.data_dir} "
+            "(COMMENTSVC_DATA_DIR), and COMMENTSVC_REDIS_URL is not set: start serve, "
+            "or set COMMENTSVC_REDIS_URL"
         )
-    return ModerationQueue(make_redis(settings.redis_url, 5.0), settings.moderation_lease_seconds)
+    client = make_redis(url, 5.0)
+    try:
+        client.ping()
+    except RedisError as exc:
+        where = (
+            f"Redis at {without_password(url)} (COMMENTSVC_REDIS_URL)"
+            if settings.redis_url
+            else f"the embedded Redis of `commentsvc serve` on {settings.data_dir}"
+            " (has serve stopped?)"
+        )
+        raise click.ClickException(f"{where} does not answer: {exc}") from None
+    return client
+
+
+def _queue(settings: Settings) -> Any:
+    from commentsvc.moderation.queue import ModerationQueue
+
+    return ModerationQueue(_redis(settings), settings.moderation_lease_seconds)
 
 
 @queue.command("status")
@@ -164,7 +191,11 @@ def export(output: str | None) -> None:
 
     with _session(Settings.from_env()) as session:
         if output:
-            with open(output, "wb") as stream:
+            # Emails and IP addresses: readable by the owner only.
+            descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            if stat.S_ISREG(os.fstat(descriptor).st_mode):  # an older file, not a pipe
+                os.fchmod(descriptor, 0o600)
+            with os.fdopen(descriptor, "wb") as stream:
                 count = write_export(session, stream)
         else:
             count = write_export(session, click.get_binary_stream("stdout"))

@@ -14,7 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from commentsvc.comments.urls import InvalidURL, ascii_hostname
 
 PREFIX = "COMMENTSVC_"
 
@@ -38,7 +40,10 @@ def _origin(value: str) -> str:
         raise ValueError(f"{value!r} is not an origin such as https://blog.example.com")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ValueError(f"{value!r} must be an origin only (scheme, host and port, no path)")
-    host = parts.hostname.lower()
+    try:
+        host = ascii_hostname(parts.hostname)
+    except InvalidURL:
+        raise ValueError(f"{value!r} does not have a valid host name") from None
     default_port = {"http": 80, "https": 443}[parts.scheme]
     port = f":{parts.port}" if parts.port and parts.port != default_port else ""
     return f"{parts.scheme}://{host}{port}"
@@ -68,6 +73,13 @@ def parse_at_least_one(value: str) -> int:
     number = int(value)
     if number < 1:
         raise ValueError(f"{value!r} must be 1 or more")
+    return number
+
+
+def parse_ipv6_prefix(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 128:
+        raise ValueError(f"{value!r} is not an IPv6 prefix length (1 to 128, usually 64)")
     return number
 
 
@@ -152,6 +164,27 @@ def parse_public_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def without_password(url: str) -> str:
+    """``url`` fit to print: a password in it (``user:PASSWORD@``, ``?password=``)
+    shown as ``***``."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        userinfo, _, hostport = netloc.rpartition("@")
+        netloc = f"{userinfo.split(':', 1)[0]}:***@{hostport}"
+    query = parts.query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(name.lower() == "password" for name, _value in pairs):
+        query = urlencode(
+            [(name, "***" if name.lower() == "password" else value) for name, value in pairs],
+            safe="*",
+        )
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url
+    shown = f"{parts.scheme}://{netloc}{parts.path}"
+    return shown + (f"?{query}" if query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+
+
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
@@ -200,6 +233,9 @@ class Settings:
     # The address readers and moderators reach the service at (snippet, links in mails).
     public_url: str | None = _setting(parse_public_url)
     post_rate_limit: str = _setting(parse_rate_limit, default="5/minute")
+    # One IPv6 subscriber gets a whole /64 (or more): counted per address, each of
+    # its 2**64 addresses would be a fresh limit.
+    ipv6_rate_limit_prefix: int = _setting(parse_ipv6_prefix, default=64)
     moderation_lease_seconds: float = _setting(parse_positive_float, default=300.0)
     requeue_interval_seconds: float = _setting(parse_positive_float, default=15.0)
     requeue_in_background: bool = _setting(parse_bool, default=True)

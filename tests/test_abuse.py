@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from commentsvc.config import Settings
 from tests.conftest import ARTICLE, SITE, comment_payload
 
 
@@ -100,3 +101,81 @@ def test_every_configured_rate_applies_and_retry_after_names_the_longest_wait(
 
     assert [a.status_code for a in answers] == [202, 202, 429]
     assert 60 < int(answers[-1].headers["Retry-After"]) <= 3600
+
+
+def test_ipv6_clients_are_counted_per_64_network(make_app: Any) -> None:
+    client = make_app(post_rate_limit="1/minute").test_client()
+
+    def post(address: str, body: str) -> int:
+        return int(
+            client.post(
+                "/api/v1/comments",
+                json=comment_payload(body=body),
+                environ_base={"REMOTE_ADDR": address},
+            ).status_code
+        )
+
+    first = post("2001:db8:1:2::1", "a")
+    same_64 = post("2001:db8:1:2:ffff:1234:5678:9abc", "b")
+    other_64 = post("2001:db8:1:3::1", "c")
+    mapped = post("::ffff:192.0.2.10", "d")
+    same_v4 = post("192.0.2.10", "e")
+    next_v4 = post("192.0.2.11", "f")
+
+    assert (first, same_64, other_64) == (202, 429, 202)
+    assert (mapped, same_v4, next_v4) == (202, 429, 202)
+
+
+def test_the_ipv6_prefix_is_configurable_and_holds_behind_trusted_proxies(
+    make_app: Any,
+) -> None:
+    client = make_app(
+        post_rate_limit="1/minute", ipv6_rate_limit_prefix=48, trusted_proxies=1
+    ).test_client()
+
+    def post(forwarded_for: str, body: str) -> int:
+        return int(
+            client.post(
+                "/api/v1/comments",
+                json=comment_payload(body=body),
+                headers={"X-Forwarded-For": forwarded_for},
+                environ_base={"REMOTE_ADDR": "10.0.0.1"},
+            ).status_code
+        )
+
+    assert post("2001:db8:aa:1::1", "a") == 202
+    assert post("2001:db8:aa:ffff::2", "b") == 429  # the same /48
+    assert post("2001:db8:ab:1::1", "c") == 202
+
+
+def test_sites_given_in_unicode_match_what_browsers_send(make_app: Any) -> None:
+    sites = Settings.from_env({"COMMENTSVC_SITES": "https://Bücher.example"}).sites
+    client = make_app(sites=sites).test_client()
+    browser_origin = "https://xn--bcher-kva.example"
+
+    preflight = client.options(
+        "/api/v1/comments",
+        headers={"Origin": browser_origin, "Access-Control-Request-Method": "POST"},
+    )
+    unicode_article = client.post(
+        "/api/v1/comments",
+        json=comment_payload(url="https://bücher.example/neu"),
+        headers={"Origin": browser_origin},
+    )
+    punycode_article = client.post(
+        "/api/v1/comments",
+        json=comment_payload(url=f"{browser_origin}/neu", body="second"),
+        headers={"Referer": f"{browser_origin}/neu"},
+    )
+    read = client.get(
+        "/api/v1/comments",
+        query_string={"url": "https://bücher.example/neu"},
+        headers={"Origin": browser_origin},
+    )
+
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == browser_origin
+    assert unicode_article.status_code == 202, unicode_article.json
+    assert unicode_article.json["url"] == f"{browser_origin}/neu"
+    assert punycode_article.status_code == 202, punycode_article.json
+    assert read.headers["Access-Control-Allow-Origin"] == browser_origin

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 import urllib.error
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from commentsvc.runtime.embedded_redis import free_port
+from tests.comments.test_sizes import encoded, post
 from tests.conftest import ARTICLE, SITE
 
 
@@ -158,3 +160,73 @@ def test_serve_runs_on_embedded_defaults_end_to_end(tmp_path: Path) -> None:
     assert thread[1]["total"] == 1
     assert "ann@example.com" not in json.dumps(thread[1])
     assert "token" not in second_output.lower()
+
+
+def private(path: Path) -> bool:
+    return path.stat().st_mode & 0o077 == 0
+
+
+def test_commands_find_the_embedded_redis_of_serve_through_the_data_directory(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    env = {**os.environ, "COMMENTSVC_DATA_DIR": str(data), "COMMENTSVC_WORKERS": "1"}
+    for name in ("COMMENTSVC_REDIS_URL", "COMMENTSVC_DATABASE_URL"):
+        env.pop(name, None)
+
+    def command(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["commentsvc", *args], env=env, capture_output=True, text=True, timeout=60
+        )
+
+    with serving(env) as (base, server):
+        posted = http(
+            "POST",
+            f"{base}/api/v1/comments",
+            {"url": ARTICLE, "name": "Ann", "email": "ann@example.com", "body": "Hi"},
+        )
+        # gunicorn: a whole comment of 4-byte characters fits, a bigger chunked body is 413.
+        emoji, form = encoded(True, body="😀" * 10_000, website=None)
+        oversized, _ = encoded(True, body="x" * 400_000)
+        fits = post(base, emoji, form, chunked=True)
+        too_large = post(base, oversized, form, chunked=True)
+        status = command("queue", "status")
+        requeued = command("queue", "requeue")
+        url = (data / "redis" / "url").read_text().strip()
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        # Another local user can find the port, not the password.
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"KEYS *\r\n")
+            guessed = sock.recv(200).decode()
+        written = {path.name: private(path) for path in data.rglob("*") if path.is_file()}
+    output = server.stdout.read() if server.stdout else ""
+    after = command("queue", "status")
+
+    assert posted[0] == 202
+    assert fits[0] == 303 and too_large[0] == 413, (fits, too_large)
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.startswith("2 comments in the moderation queue"), status.stdout
+    assert requeued.returncode == 0 and "0 pending comments put back" in requeued.stdout
+    assert guessed.startswith("-NOAUTH"), guessed
+    password = url.split("@")[0].rsplit(":", 1)[1]
+    assert password not in output and "redis:    redis://:***@127.0.0.1:" in output
+    # Only the owner can read the data, its journal, Redis' files, the URL, the key.
+    assert {"commentsvc.sqlite3", "secret_key", "url", "redis.log"} <= set(written), written
+    assert any(name.endswith("-wal") for name in written), written
+    assert [name for name, owner_only in written.items() if not owner_only] == []
+    assert private(data) and private(data / "redis")
+    assert not (data / "redis" / "url").exists()
+    assert after.returncode == 1
+    assert "no `commentsvc serve` is running with the data directory" in after.stderr
+
+
+def test_an_export_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    env = {"COMMENTSVC_DATA_DIR": str(tmp_path / "data")}
+    target = tmp_path / "export.jsonl"
+    target.write_text("an older export, readable by everyone")
+    target.chmod(0o644)
+
+    exported = commentsvc("export", "-o", str(target), env=env)
+
+    assert exported.returncode == 0, exported.stderr
+    assert private(target) and private(tmp_path / "data" / "commentsvc.sqlite3")

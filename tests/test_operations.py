@@ -130,7 +130,9 @@ VARIABLES = {PREFIX + setting.name.upper() for setting in fields(Settings)}
 def test_the_configuration_reference_lists_every_variable_and_no_other(document: str) -> None:
     text = (ROOT / document).read_text()
     rows = set(re.findall(r"^\| `(COMMENTSVC_\w+)` \|", text, re.MULTILINE))
-    mentioned = set(re.findall(r"COMMENTSVC_[A-Z_]+[A-Z]", text)) - {"COMMENTSVC_TEST_DATABASE_URL"}
+    mentioned = set(re.findall(r"COMMENTSVC_[A-Z0-9_]+[A-Z0-9]", text)) - {
+        "COMMENTSVC_TEST_DATABASE_URL"
+    }
 
     assert rows == VARIABLES
     assert mentioned <= VARIABLES, "a variable that does not exist"
@@ -167,3 +169,108 @@ def test_compose_waits_for_healthy_postgres_and_persistent_redis_with_the_exampl
     # Trusting X-Forwarded-For is safe only if the proxy on the host is the way in.
     if settings.trusted_proxies:
         assert all(port.startswith("127.0.0.1:") for port in app["ports"])
+
+
+def test_log_lines_cannot_be_forged_through_paths_or_names(
+    app: Any, client: Any, post_comment: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A request path or a moderator's name cannot start a made-up line in the log."""
+    from commentsvc.moderation import history
+
+    comment = post_comment().json["id"]
+
+    with caplog.at_level(logging.INFO):
+        client.get("/healthz%0d%0a2026-12-01 INFO forged%1b[2J")
+        with app.extensions["commentsvc"].database.sessions() as session:
+            history.record(
+                session, "approve", "eve\n2026-12-01 INFO approve by alice", comment_id=comment
+            )
+
+    lines = [record.getMessage() for record in caplog.records]
+    assert all("\n" not in line and "\r" not in line and "\x1b" not in line for line in lines)
+    assert any("/healthz\\r\\n2026-12-01 INFO forged\\x1b[2J 404" in line for line in lines), lines
+    assert any("by eve\\n2026-12-01 INFO approve by alice" in line for line in lines), lines
+
+
+def test_a_database_error_in_the_log_holds_no_email_or_ip(
+    app: Any, client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sqlalchemy import text
+
+    engine = app.extensions["commentsvc"].database.engine
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE comments RENAME COLUMN remote_addr TO gone"))
+    try:
+        with caplog.at_level(logging.ERROR):
+            answer = client.post(
+                "/api/v1/comments",
+                json=comment_payload(email="private.person@example.org"),
+                environ_base={"REMOTE_ADDR": "203.0.113.77"},
+            )
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE comments RENAME COLUMN gone TO remote_addr"))
+
+    assert answer.status_code == 500
+    logged = caplog.text
+    assert "Traceback" in logged and "remote_addr" in logged  # the error is there, in full
+    assert "private.person@example.org" not in logged
+    assert "203.0.113.77" not in logged
+
+
+def test_the_banner_never_shows_a_password() -> None:
+    from commentsvc.runtime.server import _banner
+
+    banner = _banner(
+        Settings(
+            database_url="postgresql://app:db-secret@db.internal/comments",
+            redis_url="redis://:redis-secret@cache.internal:6379/0",
+        ),
+        "127.0.0.1",
+        8080,
+        None,
+    )
+
+    assert "db-secret" not in banner and "redis-secret" not in banner
+    assert "postgresql://app:***@db.internal/comments" in banner
+    assert "redis://:***@cache.internal:6379/0" in banner
+
+
+class Impostor:
+    """Something on a port that answers every Redis command with success."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        info = b"# Server\r\nprocess_id:1\r\n"
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            with connection:
+                asked = connection.recv(4096)
+                if asked.startswith(b"PING"):
+                    connection.sendall(b"+PONG\r\n")
+                else:  # AUTH, PING, INFO
+                    connection.sendall(b"+OK\r\n+PONG\r\n$%d\r\n%s\r\n" % (len(info), info))
+
+
+def test_the_embedded_redis_refuses_a_server_it_did_not_start(tmp_path: Path) -> None:
+    from commentsvc.runtime.embedded_redis import EmbeddedRedis
+
+    impostor = Impostor()
+    embedded = EmbeddedRedis(tmp_path / "redis", port=impostor.port)
+    try:
+        with pytest.raises(RuntimeError, match="stopped at start"):
+            embedded.start(timeout=10)
+    finally:
+        embedded.stop()
+        impostor.server.close()
+    assert not (tmp_path / "redis" / "url").exists()

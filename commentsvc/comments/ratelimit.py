@@ -7,6 +7,7 @@ a post costs one round trip, whatever the number of rates.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 
 from redis import Redis
@@ -36,16 +37,32 @@ return wait
 """
 
 
+def client_key(client_ip: str, ipv6_prefix: int) -> str:
+    """Who is counted: an IPv4 address, or the IPv6 network of ``ipv6_prefix`` bits the
+    address is in (an IPv4 address written as IPv6 counts as itself)."""
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:
+        return client_ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, ipv6_prefix), strict=False))
+    return str(address)
+
+
 class PostLimiter:
-    def __init__(self, redis: Redis, rates: tuple[Rate, ...]) -> None:
+    def __init__(self, redis: Redis, rates: tuple[Rate, ...], ipv6_prefix: int = 64) -> None:
         self.rates = rates
+        self.ipv6_prefix = ipv6_prefix
         self._count_post = redis.register_script(_COUNT_POST)
         self._args = [value for rate in rates for value in (rate.amount, rate.seconds)]
 
     def count_post(self, client_ip: str) -> None:
         """Count one post by ``client_ip``; TooManyRequests if over a rate. With
         Redis down, posting goes on unlimited rather than failing: no comment is lost."""
-        keys = [f"{_PREFIX}{rate.amount}/{rate.seconds}:{client_ip}" for rate in self.rates]
+        client = client_key(client_ip, self.ipv6_prefix)
+        keys = [f"{_PREFIX}{rate.amount}/{rate.seconds}:{client}" for rate in self.rates]
         try:
             wait = int(self._count_post(keys=keys, args=self._args))
         except RedisError as exc:

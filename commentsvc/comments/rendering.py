@@ -9,6 +9,7 @@ track every reader of the page.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import nh3
 from markdown_it import MarkdownIt
@@ -22,8 +23,15 @@ LINK_REL = "nofollow ugc noopener"
 _markdown = MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": False}).disable(
     ["image", "heading", "lheading", "hr", "html_block", "html_inline", "reference"]
 )
-# Characters that take no room on screen: a body made only of them says nothing.
-_INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e]+")
+# What shows nothing on screen: spaces, controls, format characters (zero-width
+# spaces, joiners, bidirectional marks, the soft hyphen), combining marks without a
+# letter to sit on, and the letters and symbols fonts draw blank.
+_BLANK_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Mc", "Me"})
+_BLANK_CHARACTERS = frozenset(
+    "\u115f\u1160\u3164\uffa0"  # Hangul fillers
+    "\u2800"  # braille pattern blank
+    "\u034f\u180e\u17b4\u17b5"  # grapheme joiner, Mongolian vowel separator, Khmer vowels
+)
 _LINK = re.compile(r"https?://|<a\s", re.IGNORECASE)
 
 
@@ -40,7 +48,11 @@ def render(body: str) -> str:
 
 
 def has_visible_text(text: str) -> bool:
-    return bool(_INVISIBLE.sub("", text))
+    return any(
+        character not in _BLANK_CHARACTERS
+        and unicodedata.category(character) not in _BLANK_CATEGORIES
+        for character in text
+    )
 
 
 def count_links(body: str) -> int:

@@ -3,6 +3,7 @@ comment the API returns (the OpenAPI document is generated from these)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -34,9 +35,30 @@ MAX_ID = 2**31 - 1
 ParentCheck = Callable[[str, int], "str | None"]
 
 
-class Text(fields.String):
-    """A string a database of any kind can store: no NUL characters, valid Unicode."""
+# Control characters (NUL, escape sequences, C1 controls): no reader typed them,
+# PostgreSQL cannot store NUL, and they could rewrite terminals and logs.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Line breaks and tabs too, in fields that are one line.
+_CONTROL_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Bidirectional embeddings, overrides and isolates: in a name they would turn the
+# rest of the line around it ("Ada" followed by a reversed "moc.elpmaxe").
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
+
+def has_forbidden_characters(text: str, *, one_line: bool = False) -> bool:
+    """Whether ``text`` holds what no field may hold: surrogates, control characters."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return bool((_CONTROL_IN_LINE if one_line else _CONTROL).search(text))
+
+
+class Text(fields.String):
+    """A string a database of any kind can store and a reader typed: valid Unicode, no
+    control characters (NUL included) beyond line breaks and tabs."""
+
+    one_line = False
     default_error_messages = {
         "invalid": "Please enter text here.",
         "unstorable": "This text contains characters that are not allowed.",
@@ -44,16 +66,28 @@ class Text(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise self.make_error("unstorable") from None
-        if "\x00" in text:
+        if has_forbidden_characters(text, one_line=self.one_line):
             raise self.make_error("unstorable")
         return text
 
 
+class Line(Text):
+    """Text on one line: no line breaks, tabs or text-direction controls either."""
+
+    one_line = True
+    default_error_messages = {
+        "bidi": "Please leave out text-direction control characters.",
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if _BIDI_CONTROL.search(text):
+            raise self.make_error("bidi")
+        return text
+
+
 class ArticleURL(Text):
+    one_line = True
     default_error_messages = {
         "invalid": "The article address must be a full http:// or https:// address.",
     }
@@ -68,6 +102,8 @@ class ArticleURL(Text):
 
 class Email(Text):
     """Checked and normalised with email-validator (no DNS look-up unless configured)."""
+
+    one_line = True
 
     def __init__(self, *, check_deliverability: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -90,6 +126,12 @@ class Website(fields.Url):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(schemes={"http", "https"}, require_tld=False, **kwargs)
 
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, str) and has_forbidden_characters(value, one_line=True):
+            raise self.make_error("invalid")
+        text: str = super()._deserialize(value, attr, data, **kwargs)
+        return text
+
 
 def _required(what: str) -> dict[str, str]:
     return {"required": what, "null": what}
@@ -103,7 +145,7 @@ class CommentCreateSchema(Schema):
         validate=validate.Length(max=URL_MAX, error="The article address is too long."),
         error_messages=_required("The article address (url) is missing."),
     )
-    name = Text(
+    name = Line(
         required=True,
         validate=validate.Length(
             max=NAME_MAX, error=f"Please enter a name of at most {NAME_MAX} characters."

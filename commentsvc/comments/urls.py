@@ -17,6 +17,18 @@ class InvalidURL(ValueError):
     pass
 
 
+def ascii_hostname(host: str) -> str:
+    """The host as browsers send it: lower case, an internationalised name in its
+    punycode form (``bücher.example`` -> ``xn--bcher-kva.example``)."""
+    host = host.lower()
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise InvalidURL(f"{host!r} is not a valid host name") from exc
+
+
 def _is_tracking(name: str) -> bool:
     lowered = name.lower()
     return lowered.startswith("utm_") or lowered in TRACKING_PARAMETERS
@@ -34,7 +46,7 @@ def normalize_article_url(url: str) -> str:
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         raise InvalidURL("not an http(s) URL")
-    host = parts.hostname.lower()
+    host = ascii_hostname(parts.hostname)
     if ":" in host:
         host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, redirect, request
 from marshmallow import EXCLUDE
 
-from commentsvc.comments import services
+from commentsvc.comments import crosssite, services
 from commentsvc.comments.schemas import (
     CommentCreateSchema,
     CountsQuerySchema,
@@ -41,9 +41,11 @@ def list_comments() -> Response:
 
 @blueprint.post("/comments")
 def post_comment() -> Any:
+    settings = deps().settings
+    sender = crosssite.sender_origin(request.headers.get("Origin"), request.referrer)
+    crosssite.check_sender(settings.sites, sender)
     deps().limiter.count_post(request.remote_addr or "unknown")
     payload = read_payload()
-    settings = deps().settings
     services.check_site(settings.sites, payload.get("url"))
     data = _create_schema(settings.check_email_deliverability).load(payload)
     comment = services.create_comment(
@@ -51,7 +53,13 @@ def post_comment() -> Any:
     )
     if is_form_post():
         # The no-JavaScript path: back to the article the reader came from.
-        return redirect(data["url"], code=303)
+        if crosssite.may_redirect(data["url"], sender):
+            return redirect(data["url"], code=303)
+        return Response(
+            crosssite.received_page(data["url"]),
+            mimetype="text/html",
+            headers={"Content-Security-Policy": "default-src 'none'"},
+        )
     return _created.dump(comment), 202
 
 

@@ -21,7 +21,8 @@ from typing import Any
 import click
 from gunicorn.app.base import BaseApplication
 
-from commentsvc.config import ConfigError, Settings
+from commentsvc import logsafe
+from commentsvc.config import ConfigError, Settings, without_password
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def _check_data_dir(settings: Settings) -> None:
     cause (the image runs as user 10001)."""
     directory = settings.data_dir
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=directory):
             pass
     except OSError as exc:
@@ -145,8 +146,8 @@ def _banner(settings: Settings, host: str, port: int, token: str | None) -> str:
     base = settings.public_url or f"http://{shown_host}:{port}"
     lines = [
         f"commentsvc is running at {base}",
-        f"  database: {settings.effective_database_url}",
-        f"  redis:    {settings.redis_url}",
+        f"  database: {without_password(settings.effective_database_url)}",
+        f"  redis:    {without_password(settings.redis_url or '')}",
         "",
         "Paste this where comments should appear on your article pages:",
         "",
@@ -169,7 +170,7 @@ def _banner(settings: Settings, host: str, port: int, token: str | None) -> str:
 
 
 def run(settings: Settings, host: str, port: int) -> int:
-    from commentsvc.runtime.embedded_redis import EmbeddedRedis
+    from commentsvc.runtime.embedded_redis import DIRECTORY, EmbeddedRedis
 
     # A stop during start-up (before gunicorn installs its own handlers) ends here
     # through the `finally`, so the embedded Redis server is never left running: an
@@ -185,13 +186,17 @@ def run(settings: Settings, host: str, port: int) -> int:
         if stop_asked.is_set():
             raise SystemExit(0)
 
+    # Everything serve and its children write (the database and its journal, Redis'
+    # data, metrics, the secret key) holds comments, emails or secrets: owner only.
+    os.umask(0o077)
+    logsafe.install()
     embedded = None
     try:
         _check_data_dir(settings)
         # Resolved once, before the workers fork: they all sign with the same key.
         settings = settings.with_secret_key()
         if not settings.redis_url:
-            embedded = EmbeddedRedis(settings.data_dir / "redis")
+            embedded = EmbeddedRedis(settings.data_dir / DIRECTORY)
             embedded.start()
             settings = settings.with_overrides(redis_url=embedded.url)
         stop_if_asked()

@@ -4,6 +4,7 @@ and the hook that brings the schema to the newest migration."""
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -60,7 +61,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _create_private(database: Path) -> None:
+    """Create the SQLite file readable by its owner only, whatever the umask: SQLite
+    gives its -wal and -shm files the database file's permissions."""
+    try:
+        database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+    except OSError as exc:
+        raise ConfigError("DATABASE_URL", f"no directory for {database}: {exc.strerror}") from None
+
+
 def make_engine(url: str) -> Engine:
+    """The one way engines are made. Statement parameters are kept out of error
+    messages (``hide_parameters``): they hold commenters' emails and IP addresses,
+    and a logged traceback would carry them into the logs."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url.removeprefix("postgres://")
     if url.startswith("postgresql://"):
@@ -68,16 +82,11 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
-            try:
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise ConfigError(
-                    "DATABASE_URL", f"no directory for {database}: {exc.strerror}"
-                ) from None
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+            _create_private(Path(database))
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True)
 
 
 def check_connection(engine: Engine) -> None:

@@ -92,9 +92,18 @@ PATHS: dict[str, dict[str, Any]] = {
             },
             "responses": {
                 "202": {"description": "Stored, waiting for moderation", **_json("CreatedComment")},
+                "200": {
+                    "description": "Form posts from a page of another website than the "
+                    "article's: a page with a link back to the article (never a redirect "
+                    "to another website)",
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                },
                 "303": {"description": "Form posts: back to the article"},
                 "400": _error("Malformed body"),
-                "403": _error("The article is not on a configured site"),
+                "403": _error(
+                    "The article is not on a configured site, or the request was sent by "
+                    "a page of another website (its Origin, else Referer)"
+                ),
                 "413": _error("Too large"),
                 "422": _error("Bad fields, all of them reported at once"),
                 "429": _error("Too many posts from this address"),

@@ -41,6 +41,16 @@ class ArticleSite:
 
 @pytest.fixture(scope="session")
 def article_site() -> Iterator[ArticleSite]:
+    yield from _site()
+
+
+@pytest.fixture(scope="session")
+def foreign_site() -> Iterator[ArticleSite]:
+    """Another website, on an origin of its own."""
+    yield from _site()
+
+
+def _site() -> Iterator[ArticleSite]:
     port = free_port()
     site = ArticleSite(f"http://127.0.0.1:{port}")
 

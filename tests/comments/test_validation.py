@@ -38,6 +38,22 @@ LONG = "x" * 10_001
         ({"body": " \n\t\u200b\ufeff "}, "body", "write a comment"),
         ({"body": LONG}, "body", "under 10,000"),
         ({"body": "nul \x00 byte"}, "body", "not allowed"),
+        ({"body": "escape \x1b[2J sequence"}, "body", "not allowed"),
+        ({"body": "\u3164"}, "body", "write a comment"),
+        ({"body": "\u2800 \u2800"}, "body", "write a comment"),
+        ({"body": "\u200d\u2060\u202e"}, "body", "write a comment"),
+        ({"body": "\u0301\u0308\u20dd"}, "body", "write a comment"),
+        ({"name": "\u3164"}, "name", "enter your name"),
+        ({"name": "\u2800"}, "name", "enter your name"),
+        ({"name": "\u200b\u2063"}, "name", "enter your name"),
+        ({"name": "\u0336\u0336"}, "name", "enter your name"),
+        ({"name": "Ada\nAdmin"}, "name", "not allowed"),
+        ({"name": "Ada \u202egnp.exe"}, "name", "text-direction"),
+        ({"name": "Ada \u2067x\u2069"}, "name", "text-direction"),
+        ({"website": "https://ada.example/\x00"}, "website", "http://"),
+        ({"website": "https://ada.example/a\x01b"}, "website", "http://"),
+        ({"website": "https://ada.example/a\u2028b"}, "website", "http://"),
+        ({"url": f"{ARTICLE}\x00"}, "url", "not allowed"),
         ({"parent_id": "abc"}, "parent_id", "reply"),
         ({"parent_id": 0}, "parent_id", "reply"),
         ({"parent_id": 2**40}, "parent_id", "reply"),
@@ -115,7 +131,7 @@ def test_a_malformed_body_is_400_in_the_envelope(
 
 
 def test_a_too_large_body_is_413_in_the_envelope(client: Any) -> None:
-    response = client.post("/api/v1/comments", json=comment_payload(body="x" * 70_000))
+    response = client.post("/api/v1/comments", json=comment_payload(body="x" * 200_000))
 
     assert response.status_code == 413
     assert response.json == {"error": {"code": 413, "message": "The comment is too large."}}
@@ -127,3 +143,22 @@ def test_an_article_outside_the_configured_sites_is_403(post_comment: Any) -> No
     assert response.status_code == 403
     assert response.json["error"]["code"] == 403
     assert "not enabled" in response.json["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("Zoe\u0308", "Cafe\u0301 au lait\n\n\tindented"),
+        ("\ud55c\uae00 \uc774\ub984", "\u2800 braille blank beside real text"),
+        ("\u0645\u062d\u0645\u062f", "\u05e9\u05dc\u05d5\u05dd \u200f!"),
+        ("\U0001f44d", "\U0001f600"),
+    ],
+    ids=["combining", "hangul", "rtl", "emoji"],
+)
+def test_real_names_and_bodies_of_any_script_are_taken(
+    post_comment: Any, name: str, body: str
+) -> None:
+    response = post_comment(name=name, body=body)
+
+    assert response.status_code == 202, response.json
+    assert response.json["author"]["name"] == name
