@@ -22,6 +22,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from commentsvc.comments import pages as comment_pages
     from commentsvc.comments import ratelimit
     from commentsvc.comments import views as comment_views
     from commentsvc.deps import Dependencies
@@ -77,6 +78,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     requestlog.init_app(app)
     cors.init_app(app)
     app.register_blueprint(comment_views.blueprint)
+    app.register_blueprint(comment_pages.blueprint)
     app.register_blueprint(moderation_views.blueprint)
     app.register_blueprint(moderation_page.blueprint)
     app.register_blueprint(health.blueprint)

@@ -160,7 +160,9 @@
         .forEach(function (node) { list.appendChild(node); });
       more.hidden = top.length <= shownTop;
       var n = comments.length;
-      heading.textContent = n === 0 ? "No comments yet" : n + (n === 1 ? " Comment" : " Comments");
+      heading.textContent = n ? n + (n === 1 ? " Comment" : " Comments")
+        : mine.length ? mine.length + (mine.length === 1 ? " comment" : " comments") + " awaiting moderation"
+        : "No comments yet";
     }
 
     more.addEventListener("click", function () { shownTop += PAGE; render(); });
@@ -296,7 +298,13 @@
 
     fetch(service + "/api/v1/comments?url=" + encodeURIComponent(url))
       .then(function (response) { if (!response.ok) throw new Error(); return response.json(); })
-      .then(function (data) { comments = data.comments; render(); })
+      .then(function (data) {
+        comments = data.comments;
+        render();
+        // Server-rendered markup of the same thread (comments.html) gives way to the widget.
+        var rendered = container.querySelector("[data-commentsvc-thread]");
+        if (rendered) rendered.remove();
+      })
       .catch(function () { status.textContent = "Comments could not be loaded."; render(); });
   }
 

@@ -19,6 +19,7 @@ from marshmallow import (
 
 from commentsvc.comments.rendering import has_visible_text
 from commentsvc.comments.urls import InvalidURL, normalize_article_url
+from commentsvc.config import parse_sites
 
 NAME_MAX = 100
 EMAIL_MAX = 254
@@ -221,6 +222,24 @@ class ThreadSchema(Schema):
 
 class ThreadQuerySchema(Schema):
     url = ArticleURL(required=True, error_messages=_required("Give the article address as url."))
+
+
+class SiteOrigin(Text):
+    default_error_messages = {
+        "invalid": "The site must be an origin such as https://blog.example.com.",
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            (origin,) = parse_sites(text)
+        except ValueError:
+            raise self.make_error("invalid") from None
+        return origin
+
+
+class SiteQuerySchema(Schema):
+    site = SiteOrigin(required=True, error_messages=_required("Give the site's origin as site."))
 
 
 class CountsQuerySchema(Schema):

@@ -18,7 +18,11 @@ from flask import Blueprint, Flask, Response, current_app, request
 # the package data commentsvc.embed_assets (see pyproject.toml).
 SOURCE_DIR = Path(__file__).parents[2] / "embed"
 MAX_AGE = 3600  # browsers revalidate hourly: a new release reaches readers within the hour
-ASSETS = {"embed.js": "text/javascript; charset=utf-8", "embed.css": "text/css; charset=utf-8"}
+ASSETS = {
+    "embed.js": "text/javascript; charset=utf-8",
+    "embed.css": "text/css; charset=utf-8",
+    "count.js": "text/javascript; charset=utf-8",
+}
 
 blueprint = Blueprint("embed", __name__)
 
@@ -76,6 +80,11 @@ def embed_js() -> Response:
 @blueprint.get("/embed.css")
 def embed_css() -> Response:
     return _serve("embed.css")
+
+
+@blueprint.get("/count.js")
+def count_js() -> Response:
+    return _serve("count.js")
 
 
 def init_app(app: Flask) -> None:

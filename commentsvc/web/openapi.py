@@ -47,6 +47,13 @@ def _error(description: str) -> dict[str, Any]:
     return {"description": description, **_json("ErrorEnvelope")}
 
 
+def _atom(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/atom+xml": {"schema": {"type": "string"}}},
+    }
+
+
 def _url_parameter(description: str, *, many: bool = False) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string", "format": "uri"}
     if many:
@@ -108,6 +115,52 @@ PATHS: dict[str, dict[str, Any]] = {
             "responses": {
                 "200": {"description": "Counts by the address as asked", **_json("Counts")},
                 "422": _error("Missing or malformed url"),
+            },
+        }
+    },
+    "/api/v1/comments.html": {
+        "get": {
+            "summary": "The approved thread as an HTML fragment, for pages rendered on the server",
+            "parameters": [_url_parameter("The article's address")],
+            "responses": {
+                "200": {
+                    "description": "The thread's markup (the widget takes it over)",
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                },
+                "304": {"description": "Not modified since the ETag in If-None-Match"},
+                "422": _error("A missing or malformed url"),
+            },
+        }
+    },
+    "/feeds/comments.atom": {
+        "get": {
+            "summary": "Atom feed of an article's approved comments, newest first",
+            "parameters": [_url_parameter("The article's address")],
+            "responses": {
+                "200": _atom("The feed"),
+                "304": {"description": "Not modified since the ETag in If-None-Match"},
+                "403": _error("The article is not on a configured site"),
+                "422": _error("A missing or malformed url"),
+            },
+        }
+    },
+    "/feeds/site.atom": {
+        "get": {
+            "summary": "Atom feed of a site's approved comments, newest first",
+            "parameters": [
+                {
+                    "in": "query",
+                    "name": "site",
+                    "required": True,
+                    "schema": {"type": "string", "format": "uri"},
+                    "description": "The site's origin, e.g. https://blog.example.com",
+                }
+            ],
+            "responses": {
+                "200": _atom("The feed"),
+                "304": {"description": "Not modified since the ETag in If-None-Match"},
+                "404": _error("The site is not a configured site"),
+                "422": _error("A missing or malformed site"),
             },
         }
     },

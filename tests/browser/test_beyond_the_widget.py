@@ -1,0 +1,118 @@
+"""Comments beyond the widget, in Chromium: counts on a listing page, the
+server-rendered thread for readers without JavaScript, and the widget taking it over."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.request import urlopen
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Widget
+
+
+def test_count_js_fills_a_listing_of_twenty_articles_with_one_request(
+    page: Any, widget: Widget
+) -> None:
+    articles = [f"{widget.site.origin}/2026/article-{n}" for n in range(20)]
+    for n, url in enumerate(articles[:3]):
+        for _ in range(n + 1):
+            widget.published(url, body=f"A comment on {url} #{_}")
+    items = "".join(
+        f'<li><a href="{url}">Article {n}</a> · <a href="{url}#comments">Comments</a></li>'
+        if n % 2 else
+        f'<li><a href="{url}">Article {n}</a> · <span data-commentsvc-count="{url}"></span></li>'
+        for n, url in enumerate(articles)
+    )  # fmt: skip
+    listing = widget.site.add(
+        "/", f'<!doctype html><html lang="en"><head><title>Blog</title></head><body>'
+        f'<ol>{items}</ol><script src="{widget.service}/count.js" async></script></body></html>',
+    )  # fmt: skip
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url) if "/api/v1/counts" in
+            request.url else None)  # fmt: skip
+
+    page.goto(listing)
+
+    expect(page.locator(f'[data-commentsvc-count="{articles[0]}"]')).to_have_text("1 comment")
+    expect(page.locator(f'a[href="{articles[1]}#comments"]')).to_have_text("2 comments")
+    expect(page.locator(f'[data-commentsvc-count="{articles[2]}"]')).to_have_text("3 comments")
+    expect(page.locator(f'a[href="{articles[19]}#comments"]')).to_have_text("0 comments")
+    expect(page.locator(f'[data-commentsvc-count="{articles[4]}"]')).to_have_text("0 comments")
+    assert len(asked) == 1
+    assert asked[0].count("url=") == 20
+
+
+def test_count_js_speaks_the_pages_language_with_its_plural_forms(
+    page: Any, widget: Widget
+) -> None:
+    urls = [f"{widget.site.origin}/ru/{n}" for n in range(3)]
+    for url, count in zip(urls, (1, 3, 5), strict=True):
+        for n in range(count):
+            widget.published(url, body=f"Комментарий {n}")
+    spans = "".join(f'<p data-commentsvc-count="{url}"></p>' for url in urls)
+    listing = widget.site.add(
+        "/ru/", f'<!doctype html><html lang="ru"><head><title>Блог</title></head><body>{spans}'
+        f'<script src="{widget.service}/count.js"></script></body></html>',
+    )  # fmt: skip
+
+    page.goto(listing)
+
+    counts = page.locator("[data-commentsvc-count]")
+    expect(counts).to_have_text(["1 комментарий", "3 комментария", "5 комментариев"])
+
+
+def render_on_the_server(widget: Widget, url: str, path: str, *, with_widget: bool) -> None:
+    fragment = urlopen(f"{widget.service}/api/v1/comments.html?url={url}").read().decode()
+    script = f'<script src="{widget.service}/embed.js" async></script>' if with_widget else ""
+    widget.site.add(
+        path,
+        f'<!doctype html><html lang="en"><head><title>Post</title></head>'
+        f'<body><h1>Post</h1><div id="comments">{fragment}</div>{script}</body></html>',
+    )
+
+
+def test_readers_without_javascript_see_the_server_rendered_thread(
+    browser: Any, widget: Widget
+) -> None:
+    url = widget.site.origin + "/no-js"
+    first = widget.published(url, name="Ada", body="Seen *without* scripts")
+    widget.published(url, name="Bob", body="A reply", parent_id=first["id"])
+    render_on_the_server(widget, url, "/no-js", with_widget=False)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+
+    page.goto(url)
+
+    expect(page.get_by_role("heading", name="2 Comments")).to_be_visible()
+    expect(page.locator(".commentsvc-body em")).to_have_text("without")
+    expect(page.locator(f"#comment-{first['id']} .commentsvc-replies")).to_contain_text("A reply")
+    context.close()
+
+
+def test_the_widget_takes_over_the_server_rendered_thread(page: Any, widget: Widget) -> None:
+    url = widget.site.origin + "/takeover"
+    widget.published(url, name="Ada", body="Only once on the page")
+    render_on_the_server(widget, url, "/takeover", with_widget=True)
+
+    page.goto(url)
+
+    expect(page.locator("section.commentsvc-thread")).to_have_count(0)
+    expect(page.get_by_text("Only once on the page")).to_have_count(1)
+    expect(page.get_by_role("heading", name="1 Comment")).to_be_visible()
+
+
+def test_after_posting_the_heading_counts_the_readers_comment_awaiting_moderation(
+    page: Any, widget: Widget
+) -> None:
+    page.goto(widget.article("/first-comment"))
+    expect(page.get_by_role("heading", name="No comments yet")).to_be_visible()
+
+    page.get_by_role("textbox", name="Comment", exact=True).fill("My first thought")
+    page.get_by_role("textbox", name="Name", exact=True).fill("Grace")
+    page.get_by_role("textbox", name="Email", exact=True).fill("grace@example.com")
+    page.get_by_role("button", name="Post Comment").click()
+
+    expect(page.get_by_role("heading", name="1 comment awaiting moderation")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("heading", name="1 comment awaiting moderation")).to_be_visible()
