@@ -13,6 +13,40 @@
   var PAGE = 50; // top-level comments shown before "Show more comments"
   var MAX_DEPTH = 3; // deeper replies are shown at this depth
   var PENDING_DAYS = 30;
+  // English is built in; other languages are fetched only when a page asks for them.
+  var S = {
+    heading: "Comments", none: "No comments yet",
+    count: { one: "{n} Comment", other: "{n} Comments" },
+    waiting: { one: "{n} comment awaiting moderation", other: "{n} comments awaiting moderation" },
+    more: "Show more comments", badge: "Awaiting moderation", reply: "Reply",
+    replyTo: "Reply to {name}", replying: "Replying to {name}", cancel: "Cancel reply",
+    title: "Leave a Reply", submit: "Post Comment", trap: "Leave this empty",
+    note: "Your email address will not be published. Required fields are marked *",
+    body: "Comment", name: "Name", email: "Email", website: "Website",
+    remember: "Save my name, email, and website in this browser for the next time I comment.",
+    noBody: "Please write a comment.", noName: "Please enter your name.",
+    noEmail: "Please enter your email address. It will not be published.",
+    badEmail: "Please enter a valid email address.",
+    badWebsite: "Please enter a web address starting with http:// or https://.",
+    failed: "Your comment could not be posted. Please try again.",
+    sending: "Sending your comment…", posted: "Your comment is awaiting moderation.",
+    offline: "Could not reach the comment service. Your comment is still here; please try again.",
+    loadFailed: "Comments could not be loaded.",
+  };
+  var LANGS = " ar de es fr it ja nl pl pt ru uk zh ";
+  var lang = (options.lang || document.documentElement.lang || navigator.language || "en")
+    .toLowerCase().split("-")[0];
+  if (LANGS.indexOf(" " + lang + " ") < 0) lang = "en";
+  var plural = new Intl.PluralRules(lang);
+  // The string of a key, with {n} (its plural form chosen) and {name} filled in.
+  function t(key, values) {
+    var text = S[key];
+    values = values || {};
+    if (typeof text === "object") text = text[plural.select(values.n)] || text.other;
+    return text.replace(/\{(\w+)\}/g, function (_, name) {
+      return name === "n" ? values.n.toLocaleString(lang) : values[name];
+    });
+  }
 
   function articleUrl() {
     var canonical = document.querySelector('link[rel="canonical"]');
@@ -41,7 +75,7 @@
   }
 
   var relative = window.Intl && Intl.RelativeTimeFormat
-    ? new Intl.RelativeTimeFormat(options.lang || undefined, { numeric: "auto" }) : null;
+    ? new Intl.RelativeTimeFormat(lang, { numeric: "auto" }) : null;
   function when(iso) {
     var seconds = (new Date(iso).getTime() - Date.now()) / 1000;
     var units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
@@ -75,14 +109,14 @@
     container.appendChild(host);
     var root = host.attachShadow({ mode: "open" });
     var theme = options.theme === "dark" || options.theme === "light" ? options.theme : "auto";
-    var frame = el("section", { "class": "commentsvc", "data-theme": theme });
+    var frame = el("section", { "class": "commentsvc", "data-theme": theme, lang: lang, dir: S.dir });
     root.appendChild(el("link", { rel: "stylesheet", href: service + "/embed.css" }));
     root.appendChild(frame);
 
-    var heading = el("h2", { "class": "commentsvc-count", text: "Comments" });
+    var heading = el("h2", { "class": "commentsvc-count", text: t("heading") });
     var status = el("p", { "class": "commentsvc-status", role: "status", "aria-live": "polite" });
     var list = el("ol", { "class": "commentsvc-list" });
-    var more = el("button", { type: "button", "class": "commentsvc-more", hidden: "", text: "Show more comments" });
+    var more = el("button", { type: "button", "class": "commentsvc-more", hidden: "", text: t("more") });
     frame.appendChild(heading);
     frame.appendChild(list);
     frame.appendChild(more);
@@ -119,10 +153,10 @@
       if (comment.pending) {
         item.classList.add("commentsvc-pending");
         item.querySelector("header").appendChild(
-          el("span", { "class": "commentsvc-badge", text: "Awaiting moderation" }));
+          el("span", { "class": "commentsvc-badge", text: t("badge") }));
       } else {
-        var reply = el("button", { type: "button", "class": "commentsvc-reply", text: "Reply",
-          "aria-label": "Reply to " + comment.author.name });
+        var reply = el("button", { type: "button", "class": "commentsvc-reply", text: t("reply"),
+          "aria-label": t("replyTo", { name: comment.author.name }) });
         reply.addEventListener("click", function () { form.open(comment, item); });
         item.firstChild.appendChild(reply);
       }
@@ -160,9 +194,8 @@
         .forEach(function (node) { list.appendChild(node); });
       more.hidden = top.length <= shownTop;
       var n = comments.length;
-      heading.textContent = n ? n + (n === 1 ? " Comment" : " Comments")
-        : mine.length ? mine.length + (mine.length === 1 ? " comment" : " comments") + " awaiting moderation"
-        : "No comments yet";
+      heading.textContent = n ? t("count", { n: n })
+        : mine.length ? t("waiting", { n: mine.length }) : t("none");
     }
 
     more.addEventListener("click", function () { shownTop += PAGE; render(); });
@@ -187,28 +220,28 @@
         return el("p", { "class": "commentsvc-field commentsvc-field-" + name }, [labelNode, input, errors[name]]);
       }
       var replyText = el("span");
-      var cancel = el("button", { type: "button", "class": "commentsvc-cancel", text: "Cancel reply" });
+      var cancel = el("button", { type: "button", "class": "commentsvc-cancel", text: t("cancel") });
       var replyNote = el("p", { "class": "commentsvc-replying", hidden: "" }, [replyText, cancel]);
       var remember = el("input", { type: "checkbox", id: "commentsvc-remember" });
       remember.checked = !!load(authorKey);
-      var submit = el("button", { type: "submit", "class": "commentsvc-submit", text: "Post Comment" });
+      var submit = el("button", { type: "submit", "class": "commentsvc-submit", text: t("submit") });
       var formError = el("p", { "class": "commentsvc-form-error", role: "alert" });
       // Hidden from people (off-screen, not focusable): a bot that fills every field fills it.
       var trap = el("p", { "class": "commentsvc-trap", "aria-hidden": "true" }, [
-        el("label", { "for": "commentsvc-homepage", text: "Leave this empty" }),
+        el("label", { "for": "commentsvc-homepage", text: t("trap") }),
         el("input", { id: "commentsvc-homepage", name: "homepage", type: "text", tabindex: "-1", autocomplete: "off" }),
       ]);
       var node = el("form", { "class": "commentsvc-form", novalidate: "", "aria-labelledby": "commentsvc-form-title" }, [
-        el("h3", { id: "commentsvc-form-title", text: "Leave a Reply" }),
+        el("h3", { id: "commentsvc-form-title", text: t("title") }),
         replyNote,
-        el("p", { "class": "commentsvc-note", text: "Your email address will not be published. Required fields are marked *" }),
-        field("body", "Comment", "textarea", true, { maxlength: "10000" }),
-        field("name", "Name", "text", true, { autocomplete: "name", maxlength: "100" }),
-        field("email", "Email", "email", true, { autocomplete: "email", maxlength: "254" }),
-        field("website", "Website", "url", false, { autocomplete: "url", maxlength: "500" }),
+        el("p", { "class": "commentsvc-note", text: t("note") }),
+        field("body", t("body"), "textarea", true, { maxlength: "10000" }),
+        field("name", t("name"), "text", true, { autocomplete: "name", maxlength: "100" }),
+        field("email", t("email"), "email", true, { autocomplete: "email", maxlength: "254" }),
+        field("website", t("website"), "url", false, { autocomplete: "url", maxlength: "500" }),
         trap,
         el("p", { "class": "commentsvc-remember" }, [remember, el("label", { "for": "commentsvc-remember",
-          text: " Save my name, email, and website in this browser for the next time I comment." })]),
+          text: " " + t("remember") })]),
         formError,
         el("p", {}, [submit]),
       ]);
@@ -228,12 +261,12 @@
 
       function check() {
         var messages = {};
-        if (!fields.body.value.trim()) messages.body = ["Please write a comment."];
-        if (!fields.name.value.trim()) messages.name = ["Please enter your name."];
-        if (!fields.email.value.trim()) messages.email = ["Please enter your email address. It will not be published."];
-        else if (!/^[^\s@]+@[^\s@]+$/.test(fields.email.value.trim())) messages.email = ["Please enter a valid email address."];
+        if (!fields.body.value.trim()) messages.body = [t("noBody")];
+        if (!fields.name.value.trim()) messages.name = [t("noName")];
+        if (!fields.email.value.trim()) messages.email = [t("noEmail")];
+        else if (!/^[^\s@]+@[^\s@]+$/.test(fields.email.value.trim())) messages.email = [t("badEmail")];
         var site = fields.website.value.trim();
-        if (site && !/^https?:\/\/\S+$/i.test(site)) messages.website = ["Please enter a web address starting with http:// or https://."];
+        if (site && !/^https?:\/\/\S+$/i.test(site)) messages.website = [t("badWebsite")];
         return messages;
       }
 
@@ -247,20 +280,20 @@
         var honeypot = node.querySelector("#commentsvc-homepage").value;
         if (honeypot) payload.homepage = honeypot;
         submit.disabled = true;
-        status.textContent = "Sending your comment…";
+        status.textContent = t("sending");
         fetch(service + "/api/v1/comments", {
-          method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload),
+          method: "POST", headers: { "Content-Type": "application/json", "Accept-Language": lang }, body: JSON.stringify(payload),
         }).then(function (response) {
           return response.json().catch(function () { return {}; }).then(function (data) {
             if (response.status === 202) return posted(data);
             var error = data.error || {};
             status.textContent = "";
             if (error.fields) showErrors(error.fields);
-            formError.textContent = error.message || "Your comment could not be posted. Please try again.";
+            formError.textContent = error.message || t("failed");
           });
         }).catch(function () {
           status.textContent = "";
-          formError.textContent = "Could not reach the comment service. Your comment is still here; please try again.";
+          formError.textContent = t("offline");
         }).then(function () { submit.disabled = false; });
       });
 
@@ -275,12 +308,12 @@
         showErrors({});
         close();
         render();
-        status.textContent = "Your comment is awaiting moderation.";
+        status.textContent = t("posted");
       }
 
       function open(comment, item) {
         parent = comment;
-        replyText.textContent = "Replying to " + comment.author.name + " ";
+        replyText.textContent = t("replying", { name: comment.author.name }) + " ";
         replyNote.hidden = false;
         item.insertBefore(node, item.firstChild.nextSibling);
         fields.body.focus();
@@ -305,12 +338,17 @@
         var rendered = container.querySelector("[data-commentsvc-thread]");
         if (rendered) rendered.remove();
       })
-      .catch(function () { status.textContent = "Comments could not be loaded."; render(); });
+      .catch(function () { status.textContent = t("loadFailed"); render(); });
   }
 
   function start() {
     var container = document.querySelector(options.target || "#comments");
-    if (container) mount(container);
+    if (!container) return;
+    if (lang === "en") return mount(container);
+    fetch(service + "/embed/lang/" + lang + ".json")
+      .then(function (response) { return response.json(); })
+      .then(function (strings) { Object.assign(S, strings); }, function () { /* English, then */ })
+      .then(function () { mount(container); });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

@@ -3,12 +3,18 @@ server-rendered thread for readers without JavaScript, and the widget taking it 
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
 from typing import Any
 from urllib.request import urlopen
 
+import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Widget
+from tests.browser.conftest import AXE, Widget, article_html
+
+DOCS = Path(__file__).parent.parent.parent / "docs"
 
 
 def test_count_js_fills_a_listing_of_twenty_articles_with_one_request(
@@ -116,3 +122,75 @@ def test_after_posting_the_heading_counts_the_readers_comment_awaiting_moderatio
     expect(page.get_by_role("heading", name="1 comment awaiting moderation")).to_be_visible()
     page.reload()
     expect(page.get_by_role("heading", name="1 comment awaiting moderation")).to_be_visible()
+
+
+def test_the_widget_speaks_the_pages_language(page: Any, widget: Widget) -> None:
+    url = widget.article("/de", attributes=' data-lang="de"')
+    widget.published(url, name="Ada", body="Guter Artikel")
+    widget.published(url, name="Bob", body="Finde ich auch")
+
+    page.goto(url)
+
+    expect(page.get_by_role("heading", name="2 Kommentare")).to_be_visible()
+    expect(page.get_by_role("button", name="Kommentar abschicken")).to_be_visible()
+    page.get_by_role("textbox", name="Kommentar", exact=True).fill("Hallo")
+    page.get_by_role("textbox", name="Name", exact=True).fill("Grete")
+    page.get_by_role("textbox", name="E-Mail", exact=True).fill("grete@example")
+    page.get_by_role("button", name="Kommentar abschicken").click()
+    # The server's own check of the address, answered in the page's language.
+    expect(page.locator("#commentsvc-email-error")).to_have_text(
+        "Bitte gib eine gültige E-Mail-Adresse ein."
+    )
+    expect(page.locator(".commentsvc-form-error")).to_have_text(
+        "Bitte korrigiere die markierten Felder: email."
+    )
+
+
+def test_arabic_is_laid_out_right_to_left_with_its_plural_forms(
+    browser: Any, widget: Widget
+) -> None:
+    html = article_html(widget.service).replace('<html lang="en">', '<html lang="ar" dir="rtl">')
+    url = widget.site.add("/ar", html)
+    for n in range(3):
+        widget.published(url, name=f"قارئ {n}", body="مقال رائع")
+    page = browser.new_page()
+
+    page.goto(url)
+
+    section = page.locator(".commentsvc")
+    expect(section).to_have_attribute("dir", "rtl")
+    expect(page.get_by_role("heading", name="3 تعليقات")).to_be_visible()
+    box = page.locator(".commentsvc-comment article").first.bounding_box()
+    name = page.locator(".commentsvc-name").first.bounding_box()
+    assert box and name and name["x"] > box["x"] + box["width"] / 2  # starts on the right
+    page.close()
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core: npm ci --prefix tests/browser")
+@pytest.mark.parametrize("language", ["de", "ar"])
+def test_axe_finds_no_serious_violation_in_another_language(
+    browser: Any, widget: Widget, language: str, tmp_path: Path
+) -> None:
+    html = article_html(widget.service).replace('<html lang="en">', f'<html lang="{language}"')
+    url = widget.site.add(f"/axe-{language}", html)
+    parent = widget.published(url, name="Ada", body="**Hallo** / مرحبا")
+    widget.published(url, name="Bob", body="> quoted\n\nreply", parent_id=parent["id"])
+    page = browser.new_page(viewport={"width": 760, "height": 1000})
+    page.goto(url)
+    expect(page.locator(".commentsvc-list .commentsvc-comment")).to_have_count(2)
+    page.locator(".commentsvc-submit").click()  # the error state too
+    expect(page.locator("#commentsvc-name-error")).not_to_be_empty()
+
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+            .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
+    }""")
+    shot = tmp_path / f"embed-{language}.png"
+    page.locator("#comments").screenshot(path=str(shot))
+    if os.environ.get("COMMENTSVC_UPDATE_SCREENSHOTS") == "1":
+        shutil.copy(shot, DOCS / shot.name)
+    page.close()
+
+    assert violations == []
