@@ -32,6 +32,9 @@
     sending: "Sending your comment…", posted: "Your comment is awaiting moderation.",
     offline: "Could not reach the comment service. Your comment is still here; please try again.",
     loadFailed: "Comments could not be loaded.",
+    edit: "Edit", del: "Delete", save: "Save", cancelEdit: "Cancel",
+    editPending: "Your edit is awaiting moderation.", confirmDelete: "Delete your comment?",
+    deleted: "Your comment was deleted.",
   };
   var LANGS = " ar de es fr it ja nl pl pt ru uk zh ";
   var lang = (options.lang || document.documentElement.lang || navigator.language || "en")
@@ -105,6 +108,11 @@
     var url = articleUrl();
     var pendingKey = "commentsvc:pending:" + url;
     var authorKey = "commentsvc:author";
+    // The reader's own comments they may still change: id -> token, until, text.
+    var ownKey = "commentsvc:own";
+    var own = load(ownKey) || {};
+    for (var id in own) if (Date.parse(own[id].u) < Date.now()) delete own[id];
+    store(ownKey, own);
     var host = el("div", { "class": "commentsvc-host" });
     container.appendChild(host);
     var root = host.attachShadow({ mode: "open" });
@@ -160,6 +168,7 @@
         reply.addEventListener("click", function () { form.open(comment, item); });
         item.firstChild.appendChild(reply);
       }
+      if (own[comment.id] && Date.parse(own[comment.id].u) > Date.now()) ownActions(comment, item, body);
       if (children.length) {
         var nested = el("ol", { "class": "commentsvc-replies" });
         children.forEach(function (child) { nested.appendChild(child); });
@@ -199,6 +208,60 @@
     }
 
     more.addEventListener("click", function () { shownTop += PAGE; render(); });
+
+    // Edit and Delete on the reader's own comment, while its token works.
+    function ownActions(comment, item, body) {
+      var mine = own[comment.id];
+      function call(method, data) {
+        return fetch(service + "/api/v1/comments/" + comment.id, { method: method, body: data && JSON.stringify(data),
+          headers: { "Content-Type": "application/json", "Accept-Language": lang, Authorization: "Bearer " + mine.t } });
+      }
+      var editButton = el("button", { type: "button", "class": "commentsvc-edit", text: t("edit") });
+      var deleteButton = el("button", { type: "button", "class": "commentsvc-delete", text: t("del") });
+      editButton.addEventListener("click", function () {
+        var text = el("textarea", { rows: "4", "aria-label": t("body"), maxlength: "10000" });
+        text.value = mine.b || "";
+        var save = el("button", { type: "submit", text: t("save") });
+        var cancel = el("button", { type: "button", text: t("cancelEdit") });
+        var editor = el("form", { "class": "commentsvc-editor" }, [text, el("p", {}, [save, cancel])]);
+        body.replaceWith(editor);
+        text.focus();
+        cancel.addEventListener("click", function () { editor.replaceWith(body); });
+        editor.addEventListener("submit", function (event) {
+          event.preventDefault();
+          call("PATCH", { body: text.value }).then(function (response) {
+            return response.json().then(function (data) {
+              if (!response.ok) throw new Error((data.error || {}).message);
+              mine.b = text.value;
+              store(ownKey, own);
+              if (data.edit_status) {
+                editor.replaceWith(body);
+                status.textContent = t("editPending");
+              } else {
+                store(pendingKey, (load(pendingKey) || []).map(function (c) {
+                  return c.id === data.id ? Object.assign(c, { html: data.html }) : c;
+                }));
+                render();
+              }
+            });
+          }).catch(function (error) { status.textContent = error.message || t("offline"); });
+        });
+      });
+      deleteButton.addEventListener("click", function () {
+        if (!confirm(t("confirmDelete"))) return;
+        call("DELETE").then(function (response) {
+          if (!response.ok) return response.json().then(function (data) { throw new Error(data.error.message); });
+          comments = comments.filter(function (c) { return c.id !== comment.id; });
+          store(pendingKey, (load(pendingKey) || []).filter(function (c) { return c.id !== comment.id; }));
+          delete own[comment.id];
+          store(ownKey, own);
+          render();
+          status.textContent = t("deleted");
+        }).catch(function (error) { status.textContent = error.message || t("offline"); });
+      });
+      item.firstChild.appendChild(editButton);
+      item.firstChild.appendChild(deleteButton);
+    }
 
     var form = buildForm();
     frame.appendChild(form.node);
@@ -304,6 +367,8 @@
           store(authorKey, undefined);
         }
         store(pendingKey, (load(pendingKey) || []).concat([comment]));
+        own[comment.id] = { t: comment.edit_token, u: comment.editable_until, b: fields.body.value.trim() };
+        store(ownKey, own);
         fields.body.value = "";
         showErrors({});
         close();

@@ -96,6 +96,16 @@ def _required(what: str) -> dict[str, str]:
     return {"required": what, "null": what}
 
 
+def _body() -> Text:
+    return Text(
+        required=True,
+        validate=validate.Length(
+            max=BODY_MAX, error=f"Please keep your comment under {BODY_MAX:,} characters."
+        ),
+        error_messages=_required("Please write a comment."),
+    )
+
+
 class CommentCreateSchema(Schema):
     """What a reader posts. Unknown fields are rejected (marshmallow's default)."""
 
@@ -121,13 +131,7 @@ class CommentCreateSchema(Schema):
         allow_none=True,
         validate=validate.Length(max=WEBSITE_MAX, error="This web address is too long."),
     )
-    body = Text(
-        required=True,
-        validate=validate.Length(
-            max=BODY_MAX, error=f"Please keep your comment under {BODY_MAX:,} characters."
-        ),
-        error_messages=_required("Please write a comment."),
-    )
+    body = _body()
     parent_id = fields.Integer(
         load_default=None,
         allow_none=True,
@@ -184,6 +188,22 @@ class CommentCreateSchema(Schema):
         return data
 
 
+class CommentEditSchema(Schema):
+    """A reader's new text for their own comment."""
+
+    body = _body()
+
+    @validates_schema
+    def check_body(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if not has_visible_text(data["body"]):
+            raise ValidationError({"body": ["Please write a comment."]})
+
+    @post_load
+    def strip_body(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        data["body"] = data["body"].strip()
+        return data
+
+
 class Timestamp(fields.Field):
     """ISO 8601 in UTC with a Z, to the second: ``2026-11-24T12:00:00Z``."""
 
@@ -212,6 +232,16 @@ class CreatedCommentSchema(PublicCommentSchema):
 
     status = fields.String(required=True)
     url = fields.String(required=True)
+    # Proves to the service, until editable_until, that this reader wrote it.
+    edit_token = fields.String()
+    editable_until = Timestamp()
+
+
+class OwnCommentSchema(CreatedCommentSchema):
+    """A reader's comment after they changed it: an edit of a published comment
+    waits for moderation (``edit_status``) while the published text stays."""
+
+    edit_status = fields.String(allow_none=True, required=True)
 
 
 class ThreadSchema(Schema):

@@ -194,3 +194,62 @@ def test_axe_finds_no_serious_violation_in_another_language(
     page.close()
 
     assert violations == []
+
+
+def test_a_reader_edits_and_deletes_their_own_comment_within_the_window(
+    page: Any, widget: Widget
+) -> None:
+    url = widget.article("/own")
+    page.goto(url)
+    page.get_by_role("textbox", name="Comment", exact=True).fill("Frist thought")
+    page.get_by_role("textbox", name="Name", exact=True).fill("Grace")
+    page.get_by_role("textbox", name="Email", exact=True).fill("grace@example.com")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.get_by_role("status")).to_have_text("Your comment is awaiting moderation.")
+
+    page.get_by_role("button", name="Edit").click()
+    editor = page.locator(".commentsvc-editor textarea")
+    expect(editor).to_have_value("Frist thought")
+    editor.fill("First thought")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".commentsvc-pending .commentsvc-body")).to_have_text("First thought")
+
+    # Published, the reader's next edit waits for moderation; the page keeps the text.
+    comment_id = int(page.locator(".commentsvc-pending").get_attribute("id").split("-")[1])
+    widget.decide(comment_id)
+    page.reload()
+    expect(page.get_by_role("heading", name="1 Comment")).to_be_visible()
+    page.get_by_role("button", name="Edit").click()
+    page.locator(".commentsvc-editor textarea").fill("Spam link https://spam.example")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_have_text("Your edit is awaiting moderation.")
+    expect(page.locator(".commentsvc-body")).to_have_text("First thought")
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("status")).to_have_text("Your comment was deleted.")
+    expect(page.get_by_role("heading", name="No comments yet")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("heading", name="No comments yet")).to_be_visible()
+
+
+def test_other_readers_get_no_edit_buttons_and_the_window_closes(
+    browser: Any, widget: Widget
+) -> None:
+    url = widget.article("/not-mine")
+    widget.published(url, name="Ada", body="Someone else's")
+    page = browser.new_page()
+    page.goto(url)
+    expect(page.get_by_text("Someone else's")).to_be_visible()
+    expect(page.get_by_role("button", name="Edit")).to_have_count(0)
+    # The reader's own comment, with a token whose time is over: no buttons either.
+    mine = widget.published(url, name="Grace", body="Mine, long ago")
+    page.evaluate(
+        "([id]) => localStorage.setItem('commentsvc:own', JSON.stringify("
+        "{[id]: {t: 'x', u: '2020-01-01T00:00:00Z', b: 'Mine'}}))",
+        [mine["id"]],
+    )
+    page.reload()
+    expect(page.get_by_text("Mine, long ago")).to_be_visible()
+    expect(page.get_by_role("button", name="Edit")).to_have_count(0)
+    page.close()
