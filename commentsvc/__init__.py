@@ -21,6 +21,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from commentsvc import logsafe
+    from commentsvc.comments import pages as comment_pages
     from commentsvc.comments import ratelimit
     from commentsvc.comments import views as comment_views
     from commentsvc.deps import Dependencies
@@ -76,6 +77,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     payload.init_app(app)
     cors.init_app(app)
     app.register_blueprint(comment_views.blueprint)
+    app.register_blueprint(comment_pages.blueprint)
     app.register_blueprint(moderation_views.blueprint)
     app.register_blueprint(moderation_page.blueprint)
     app.register_blueprint(health.blueprint)

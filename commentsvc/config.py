@@ -247,6 +247,8 @@ class Settings:
     trusted_proxies: int = _setting(parse_positive_int, default=0)
     redis_timeout_seconds: float = _setting(parse_positive_float, default=0.5)
     thread_cache_seconds: int = _setting(parse_positive_int, default=300)
+    # How long a reader may change or take back their own comment after posting it.
+    edit_window_seconds: int = _setting(parse_at_least_one, default=900)
     workers: int = _setting(parse_at_least_one, default=max(2, (os.cpu_count() or 1) * 2))
     worker_timeout_seconds: int = _setting(parse_at_least_one, default=30)
     log_level: str = _setting(parse_log_level, default="INFO")

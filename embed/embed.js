@@ -13,6 +13,43 @@
   var PAGE = 50; // top-level comments shown before "Show more comments"
   var MAX_DEPTH = 3; // deeper replies are shown at this depth
   var PENDING_DAYS = 30;
+  // English is built in; other languages are fetched only when a page asks for them.
+  var S = {
+    heading: "Comments", none: "No comments yet",
+    count: { one: "{n} Comment", other: "{n} Comments" },
+    waiting: { one: "{n} comment awaiting moderation", other: "{n} comments awaiting moderation" },
+    more: "Show more comments", badge: "Awaiting moderation", reply: "Reply",
+    replyTo: "Reply to {name}", replying: "Replying to {name}", cancel: "Cancel reply",
+    title: "Leave a Reply", submit: "Post Comment", trap: "Leave this empty",
+    note: "Your email address will not be published. Required fields are marked *",
+    body: "Comment", name: "Name", email: "Email", website: "Website",
+    remember: "Save my name, email, and website in this browser for the next time I comment.",
+    noBody: "Please write a comment.", noName: "Please enter your name.",
+    noEmail: "Please enter your email address. It will not be published.",
+    badEmail: "Please enter a valid email address.",
+    badWebsite: "Please enter a web address starting with http:// or https://.",
+    failed: "Your comment could not be posted. Please try again.",
+    sending: "Sending your comment…", posted: "Your comment is awaiting moderation.",
+    offline: "Could not reach the comment service. Your comment is still here; please try again.",
+    loadFailed: "Comments could not be loaded.",
+    edit: "Edit", del: "Delete", save: "Save", cancelEdit: "Cancel",
+    editPending: "Your edit is awaiting moderation.", confirmDelete: "Delete your comment?",
+    deleted: "Your comment was deleted.",
+  };
+  var LANGS = " ar de es fr it ja nl pl pt ru uk zh ";
+  var lang = (options.lang || document.documentElement.lang || navigator.language || "en")
+    .toLowerCase().split("-")[0];
+  if (LANGS.indexOf(" " + lang + " ") < 0) lang = "en";
+  var plural = new Intl.PluralRules(lang);
+  // The string of a key, with {n} (its plural form chosen) and {name} filled in.
+  function t(key, values) {
+    var text = S[key];
+    values = values || {};
+    if (typeof text === "object") text = text[plural.select(values.n)] || text.other;
+    return text.replace(/\{(\w+)\}/g, function (_, name) {
+      return name === "n" ? values.n.toLocaleString(lang) : values[name];
+    });
+  }
 
   function articleUrl() {
     var canonical = document.querySelector('link[rel="canonical"]');
@@ -41,7 +78,7 @@
   }
 
   var relative = window.Intl && Intl.RelativeTimeFormat
-    ? new Intl.RelativeTimeFormat(options.lang || undefined, { numeric: "auto" }) : null;
+    ? new Intl.RelativeTimeFormat(lang, { numeric: "auto" }) : null;
   function when(iso) {
     var seconds = (new Date(iso).getTime() - Date.now()) / 1000;
     var units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
@@ -71,18 +108,23 @@
     var url = articleUrl();
     var pendingKey = "commentsvc:pending:" + url;
     var authorKey = "commentsvc:author";
+    // The reader's own comments they may still change: id -> token, until, text.
+    var ownKey = "commentsvc:own";
+    var own = load(ownKey) || {};
+    for (var id in own) if (Date.parse(own[id].u) < Date.now()) delete own[id];
+    store(ownKey, own);
     var host = el("div", { "class": "commentsvc-host" });
     container.appendChild(host);
     var root = host.attachShadow({ mode: "open" });
     var theme = options.theme === "dark" || options.theme === "light" ? options.theme : "auto";
-    var frame = el("section", { "class": "commentsvc", "data-theme": theme });
+    var frame = el("section", { "class": "commentsvc", "data-theme": theme, lang: lang, dir: S.dir });
     root.appendChild(el("link", { rel: "stylesheet", href: service + "/embed.css" }));
     root.appendChild(frame);
 
-    var heading = el("h2", { "class": "commentsvc-count", text: "Comments" });
+    var heading = el("h2", { "class": "commentsvc-count", text: t("heading") });
     var status = el("p", { "class": "commentsvc-status", role: "status", "aria-live": "polite" });
     var list = el("ol", { "class": "commentsvc-list" });
-    var more = el("button", { type: "button", "class": "commentsvc-more", hidden: "", text: "Show more comments" });
+    var more = el("button", { type: "button", "class": "commentsvc-more", hidden: "", text: t("more") });
     frame.appendChild(heading);
     frame.appendChild(list);
     frame.appendChild(more);
@@ -119,13 +161,14 @@
       if (comment.pending) {
         item.classList.add("commentsvc-pending");
         item.querySelector("header").appendChild(
-          el("span", { "class": "commentsvc-badge", text: "Awaiting moderation" }));
+          el("span", { "class": "commentsvc-badge", text: t("badge") }));
       } else {
-        var reply = el("button", { type: "button", "class": "commentsvc-reply", text: "Reply",
-          "aria-label": "Reply to " + comment.author.name });
+        var reply = el("button", { type: "button", "class": "commentsvc-reply", text: t("reply"),
+          "aria-label": t("replyTo", { name: comment.author.name }) });
         reply.addEventListener("click", function () { form.open(comment, item); });
         item.firstChild.appendChild(reply);
       }
+      if (own[comment.id] && Date.parse(own[comment.id].u) > Date.now()) ownActions(comment, item, body);
       if (children.length) {
         var nested = el("ol", { "class": "commentsvc-replies" });
         children.forEach(function (child) { nested.appendChild(child); });
@@ -160,10 +203,65 @@
         .forEach(function (node) { list.appendChild(node); });
       more.hidden = top.length <= shownTop;
       var n = comments.length;
-      heading.textContent = n === 0 ? "No comments yet" : n + (n === 1 ? " Comment" : " Comments");
+      heading.textContent = n ? t("count", { n: n })
+        : mine.length ? t("waiting", { n: mine.length }) : t("none");
     }
 
     more.addEventListener("click", function () { shownTop += PAGE; render(); });
+
+    // Edit and Delete on the reader's own comment, while its token works.
+    function ownActions(comment, item, body) {
+      var mine = own[comment.id];
+      function call(method, data) {
+        return fetch(service + "/api/v1/comments/" + comment.id, { method: method, body: data && JSON.stringify(data),
+          headers: { "Content-Type": "application/json", "Accept-Language": lang, Authorization: "Bearer " + mine.t } });
+      }
+      var editButton = el("button", { type: "button", "class": "commentsvc-edit", text: t("edit") });
+      var deleteButton = el("button", { type: "button", "class": "commentsvc-delete", text: t("del") });
+      editButton.addEventListener("click", function () {
+        var text = el("textarea", { rows: "4", "aria-label": t("body"), maxlength: "10000" });
+        text.value = mine.b || "";
+        var save = el("button", { type: "submit", text: t("save") });
+        var cancel = el("button", { type: "button", text: t("cancelEdit") });
+        var editor = el("form", { "class": "commentsvc-editor" }, [text, el("p", {}, [save, cancel])]);
+        body.replaceWith(editor);
+        text.focus();
+        cancel.addEventListener("click", function () { editor.replaceWith(body); });
+        editor.addEventListener("submit", function (event) {
+          event.preventDefault();
+          call("PATCH", { body: text.value }).then(function (response) {
+            return response.json().then(function (data) {
+              if (!response.ok) throw new Error((data.error || {}).message);
+              mine.b = text.value;
+              store(ownKey, own);
+              if (data.edit_status) {
+                editor.replaceWith(body);
+                status.textContent = t("editPending");
+              } else {
+                store(pendingKey, (load(pendingKey) || []).map(function (c) {
+                  return c.id === data.id ? Object.assign(c, { html: data.html }) : c;
+                }));
+                render();
+              }
+            });
+          }).catch(function (error) { status.textContent = error.message || t("offline"); });
+        });
+      });
+      deleteButton.addEventListener("click", function () {
+        if (!confirm(t("confirmDelete"))) return;
+        call("DELETE").then(function (response) {
+          if (!response.ok) return response.json().then(function (data) { throw new Error(data.error.message); });
+          comments = comments.filter(function (c) { return c.id !== comment.id; });
+          store(pendingKey, (load(pendingKey) || []).filter(function (c) { return c.id !== comment.id; }));
+          delete own[comment.id];
+          store(ownKey, own);
+          render();
+          status.textContent = t("deleted");
+        }).catch(function (error) { status.textContent = error.message || t("offline"); });
+      });
+      item.firstChild.appendChild(editButton);
+      item.firstChild.appendChild(deleteButton);
+    }
 
     var form = buildForm();
     frame.appendChild(form.node);
@@ -185,28 +283,28 @@
         return el("p", { "class": "commentsvc-field commentsvc-field-" + name }, [labelNode, input, errors[name]]);
       }
       var replyText = el("span");
-      var cancel = el("button", { type: "button", "class": "commentsvc-cancel", text: "Cancel reply" });
+      var cancel = el("button", { type: "button", "class": "commentsvc-cancel", text: t("cancel") });
       var replyNote = el("p", { "class": "commentsvc-replying", hidden: "" }, [replyText, cancel]);
       var remember = el("input", { type: "checkbox", id: "commentsvc-remember" });
       remember.checked = !!load(authorKey);
-      var submit = el("button", { type: "submit", "class": "commentsvc-submit", text: "Post Comment" });
+      var submit = el("button", { type: "submit", "class": "commentsvc-submit", text: t("submit") });
       var formError = el("p", { "class": "commentsvc-form-error", role: "alert" });
       // Hidden from people (off-screen, not focusable): a bot that fills every field fills it.
       var trap = el("p", { "class": "commentsvc-trap", "aria-hidden": "true" }, [
-        el("label", { "for": "commentsvc-homepage", text: "Leave this empty" }),
+        el("label", { "for": "commentsvc-homepage", text: t("trap") }),
         el("input", { id: "commentsvc-homepage", name: "homepage", type: "text", tabindex: "-1", autocomplete: "off" }),
       ]);
       var node = el("form", { "class": "commentsvc-form", novalidate: "", "aria-labelledby": "commentsvc-form-title" }, [
-        el("h3", { id: "commentsvc-form-title", text: "Leave a Reply" }),
+        el("h3", { id: "commentsvc-form-title", text: t("title") }),
         replyNote,
-        el("p", { "class": "commentsvc-note", text: "Your email address will not be published. Required fields are marked *" }),
-        field("body", "Comment", "textarea", true, { maxlength: "10000" }),
-        field("name", "Name", "text", true, { autocomplete: "name", maxlength: "100" }),
-        field("email", "Email", "email", true, { autocomplete: "email", maxlength: "254" }),
-        field("website", "Website", "url", false, { autocomplete: "url", maxlength: "500" }),
+        el("p", { "class": "commentsvc-note", text: t("note") }),
+        field("body", t("body"), "textarea", true, { maxlength: "10000" }),
+        field("name", t("name"), "text", true, { autocomplete: "name", maxlength: "100" }),
+        field("email", t("email"), "email", true, { autocomplete: "email", maxlength: "254" }),
+        field("website", t("website"), "url", false, { autocomplete: "url", maxlength: "500" }),
         trap,
         el("p", { "class": "commentsvc-remember" }, [remember, el("label", { "for": "commentsvc-remember",
-          text: " Save my name, email, and website in this browser for the next time I comment." })]),
+          text: " " + t("remember") })]),
         formError,
         el("p", {}, [submit]),
       ]);
@@ -226,12 +324,12 @@
 
       function check() {
         var messages = {};
-        if (!fields.body.value.trim()) messages.body = ["Please write a comment."];
-        if (!fields.name.value.trim()) messages.name = ["Please enter your name."];
-        if (!fields.email.value.trim()) messages.email = ["Please enter your email address. It will not be published."];
-        else if (!/^[^\s@]+@[^\s@]+$/.test(fields.email.value.trim())) messages.email = ["Please enter a valid email address."];
+        if (!fields.body.value.trim()) messages.body = [t("noBody")];
+        if (!fields.name.value.trim()) messages.name = [t("noName")];
+        if (!fields.email.value.trim()) messages.email = [t("noEmail")];
+        else if (!/^[^\s@]+@[^\s@]+$/.test(fields.email.value.trim())) messages.email = [t("badEmail")];
         var site = fields.website.value.trim();
-        if (site && !/^https?:\/\/\S+$/i.test(site)) messages.website = ["Please enter a web address starting with http:// or https://."];
+        if (site && !/^https?:\/\/\S+$/i.test(site)) messages.website = [t("badWebsite")];
         return messages;
       }
 
@@ -245,20 +343,20 @@
         var honeypot = node.querySelector("#commentsvc-homepage").value;
         if (honeypot) payload.homepage = honeypot;
         submit.disabled = true;
-        status.textContent = "Sending your comment…";
+        status.textContent = t("sending");
         fetch(service + "/api/v1/comments", {
-          method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload),
+          method: "POST", headers: { "Content-Type": "application/json", "Accept-Language": lang }, body: JSON.stringify(payload),
         }).then(function (response) {
           return response.json().catch(function () { return {}; }).then(function (data) {
             if (response.status === 202) return posted(data);
             var error = data.error || {};
             status.textContent = "";
             if (error.fields) showErrors(error.fields);
-            formError.textContent = error.message || "Your comment could not be posted. Please try again.";
+            formError.textContent = error.message || t("failed");
           });
         }).catch(function () {
           status.textContent = "";
-          formError.textContent = "Could not reach the comment service. Your comment is still here; please try again.";
+          formError.textContent = t("offline");
         }).then(function () { submit.disabled = false; });
       });
 
@@ -269,16 +367,18 @@
           store(authorKey, undefined);
         }
         store(pendingKey, (load(pendingKey) || []).concat([comment]));
+        own[comment.id] = { t: comment.edit_token, u: comment.editable_until, b: fields.body.value.trim() };
+        store(ownKey, own);
         fields.body.value = "";
         showErrors({});
         close();
         render();
-        status.textContent = "Your comment is awaiting moderation.";
+        status.textContent = t("posted");
       }
 
       function open(comment, item) {
         parent = comment;
-        replyText.textContent = "Replying to " + comment.author.name + " ";
+        replyText.textContent = t("replying", { name: comment.author.name }) + " ";
         replyNote.hidden = false;
         item.insertBefore(node, item.firstChild.nextSibling);
         fields.body.focus();
@@ -296,13 +396,24 @@
 
     fetch(service + "/api/v1/comments?url=" + encodeURIComponent(url))
       .then(function (response) { if (!response.ok) throw new Error(); return response.json(); })
-      .then(function (data) { comments = data.comments; render(); })
-      .catch(function () { status.textContent = "Comments could not be loaded."; render(); });
+      .then(function (data) {
+        comments = data.comments;
+        render();
+        // Server-rendered markup of the same thread (comments.html) gives way to the widget.
+        var rendered = container.querySelector("[data-commentsvc-thread]");
+        if (rendered) rendered.remove();
+      })
+      .catch(function () { status.textContent = t("loadFailed"); render(); });
   }
 
   function start() {
     var container = document.querySelector(options.target || "#comments");
-    if (container) mount(container);
+    if (!container) return;
+    if (lang === "en") return mount(container);
+    fetch(service + "/embed/lang/" + lang + ".json")
+      .then(function (response) { return response.json(); })
+      .then(function (strings) { Object.assign(S, strings); }, function () { /* English, then */ })
+      .then(function () { mount(container); });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

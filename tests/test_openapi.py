@@ -26,6 +26,9 @@ def test_the_document_describes_every_public_endpoint(client: Any) -> None:
         "/api/v1/moderation/queue",
         "/api/v1/moderation/comments/{comment_id}",
         "/healthz",
+        "/api/v1/comments.html",
+        "/feeds/comments.atom",
+        "/feeds/site.atom",
     }
     create = document["components"]["schemas"]["CommentCreate"]
     assert set(create["required"]) == {"url", "name", "email", "body"}

@@ -49,6 +49,11 @@ class Comment(Base):
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("comments.id", ondelete="SET NULL"), index=True
     )
+    # A reader's edit of their published comment waits for moderation as a comment of
+    # its own; approving it changes the published one (the revision itself goes).
+    revises_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
     author_name: Mapped[str] = mapped_column(String(100))
     author_email: Mapped[str] = mapped_column(String(254))
     author_website: Mapped[str | None] = mapped_column(String(500))

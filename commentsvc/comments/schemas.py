@@ -20,6 +20,7 @@ from marshmallow import (
 
 from commentsvc.comments.rendering import has_visible_text
 from commentsvc.comments.urls import InvalidURL, normalize_article_url
+from commentsvc.config import parse_sites
 
 NAME_MAX = 100
 EMAIL_MAX = 254
@@ -137,6 +138,16 @@ def _required(what: str) -> dict[str, str]:
     return {"required": what, "null": what}
 
 
+def _body() -> Text:
+    return Text(
+        required=True,
+        validate=validate.Length(
+            max=BODY_MAX, error=f"Please keep your comment under {BODY_MAX:,} characters."
+        ),
+        error_messages=_required("Please write a comment."),
+    )
+
+
 class CommentCreateSchema(Schema):
     """What a reader posts. Unknown fields are rejected (marshmallow's default)."""
 
@@ -162,13 +173,7 @@ class CommentCreateSchema(Schema):
         allow_none=True,
         validate=validate.Length(max=WEBSITE_MAX, error="This web address is too long."),
     )
-    body = Text(
-        required=True,
-        validate=validate.Length(
-            max=BODY_MAX, error=f"Please keep your comment under {BODY_MAX:,} characters."
-        ),
-        error_messages=_required("Please write a comment."),
-    )
+    body = _body()
     parent_id = fields.Integer(
         load_default=None,
         allow_none=True,
@@ -225,6 +230,22 @@ class CommentCreateSchema(Schema):
         return data
 
 
+class CommentEditSchema(Schema):
+    """A reader's new text for their own comment."""
+
+    body = _body()
+
+    @validates_schema
+    def check_body(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if not has_visible_text(data["body"]):
+            raise ValidationError({"body": ["Please write a comment."]})
+
+    @post_load
+    def strip_body(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        data["body"] = data["body"].strip()
+        return data
+
+
 class Timestamp(fields.Field):
     """ISO 8601 in UTC with a Z, to the second: ``2026-11-24T12:00:00Z``."""
 
@@ -253,6 +274,16 @@ class CreatedCommentSchema(PublicCommentSchema):
 
     status = fields.String(required=True)
     url = fields.String(required=True)
+    # Proves to the service, until editable_until, that this reader wrote it.
+    edit_token = fields.String()
+    editable_until = Timestamp()
+
+
+class OwnCommentSchema(CreatedCommentSchema):
+    """A reader's comment after they changed it: an edit of a published comment
+    waits for moderation (``edit_status``) while the published text stays."""
+
+    edit_status = fields.String(allow_none=True, required=True)
 
 
 class ThreadSchema(Schema):
@@ -263,6 +294,24 @@ class ThreadSchema(Schema):
 
 class ThreadQuerySchema(Schema):
     url = ArticleURL(required=True, error_messages=_required("Give the article address as url."))
+
+
+class SiteOrigin(Text):
+    default_error_messages = {
+        "invalid": "The site must be an origin such as https://blog.example.com.",
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            (origin,) = parse_sites(text)
+        except ValueError:
+            raise self.make_error("invalid") from None
+        return origin
+
+
+class SiteQuerySchema(Schema):
+    site = SiteOrigin(required=True, error_messages=_required("Give the site's origin as site."))
 
 
 class CountsQuerySchema(Schema):

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from flask import Blueprint, Response, redirect, request
 from marshmallow import EXCLUDE
 
-from commentsvc.comments import crosssite, services
+from commentsvc.comments import crosssite, own, services
 from commentsvc.comments.schemas import (
+    TIME_FORMAT,
     CommentCreateSchema,
+    CommentEditSchema,
     CountsQuerySchema,
     CreatedCommentSchema,
+    OwnCommentSchema,
     ThreadQuerySchema,
 )
 from commentsvc.deps import deps
@@ -24,6 +28,8 @@ blueprint = Blueprint("comments", __name__, url_prefix="/api/v1")
 _thread_query = ThreadQuerySchema(unknown=EXCLUDE)
 _counts_query = CountsQuerySchema(unknown=EXCLUDE)
 _created = CreatedCommentSchema()
+_edit = CommentEditSchema()
+_own = OwnCommentSchema()
 
 
 @blueprint.get("/comments")
@@ -60,7 +66,46 @@ def post_comment() -> Any:
             mimetype="text/html",
             headers={"Content-Security-Policy": "default-src 'none'"},
         )
-    return _created.dump(comment), 202
+    token, until = own.edit_token(
+        str(settings.secret_key), comment.id, comment.created_at, settings.edit_window_seconds
+    )
+    return {**_created.dump(comment), "edit_token": token, "editable_until": _stamp(until)}, 202
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime(TIME_FORMAT)
+
+
+def _author_proof(comment_id: int) -> None:
+    """The reader's token for this comment, checked (Forbidden/TooLate otherwise)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    own.check_token(str(deps().settings.secret_key), comment_id,
+                    token.strip() if scheme.lower() == "bearer" else "")  # fmt: skip
+
+
+@blueprint.patch("/comments/<int:comment_id>")
+def edit_own_comment(comment_id: int) -> Any:
+    _author_proof(comment_id)
+    body = _edit.load(read_payload())["body"]
+    changed = own.edit_own(db.session(), deps().queue, comment_id, body)
+    if changed.edit_status is None:
+        services.invalidate_page(deps().cache, changed.comment.thread.url)
+    answer = {"edit_status": changed.edit_status, "url": changed.comment.thread.url}
+    return _own.dump({**_own_fields(changed.comment), **answer})
+
+
+def _own_fields(comment: Any) -> dict[str, Any]:
+    return {
+        "id": comment.id, "parent_id": comment.parent_id, "author": comment.author,
+        "html": comment.html, "created_at": comment.created_at, "status": comment.status,
+    }  # fmt: skip
+
+
+@blueprint.delete("/comments/<int:comment_id>")
+def delete_own_comment(comment_id: int) -> Response:
+    _author_proof(comment_id)
+    own.delete_own(db.session(), deps().queue, deps().cache, comment_id)
+    return Response(status=204)
 
 
 def _check_parent(url: str, parent_id: int) -> str | None:

@@ -26,6 +26,9 @@ class QueuedCommentSchema(PublicCommentSchema):
     body = fields.String(required=True)
     ip = fields.String(attribute="remote_addr", allow_none=True, required=True)
     spam = fields.List(fields.String(), attribute="spam_reasons", required=True)
+    # Set when this is a reader's edit of their published comment (that comment's id):
+    # approving it changes the published text.
+    revises_id = fields.Integer(allow_none=True, required=True)
 
 
 class QueueSchema(Schema):

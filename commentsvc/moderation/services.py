@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from commentsvc.comments.models import Comment, CommentStatus
+from commentsvc.comments.own import apply_revision
 from commentsvc.comments.schemas import MAX_ID
 from commentsvc.comments.services import invalidate_page
 from commentsvc.moderation.models import Moderator
@@ -126,8 +127,13 @@ def decide(
         .where(Comment.id == comment_id, Comment.status != status)
         .values(status=status, decided_at=utcnow(), decided_by_id=moderator.id)
     )
+    # A reader's edit of a published comment, approved: it becomes the published text.
+    revised = apply_revision(session, comment) if status == CommentStatus.APPROVED else None
     session.commit()
-    session.refresh(comment)
+    if revised is None:
+        session.refresh(comment)
+    else:
+        comment.status, comment.decided_at, comment.decided_by = status, utcnow(), moderator
     DECISIONS.labels(action.value).inc()
     _after_decision(queue, cache, comment.id, url)
     return comment

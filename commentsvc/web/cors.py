@@ -38,8 +38,9 @@ def _preflight() -> Response | None:
     if _allowed_origin() is None:
         raise Forbidden("This website may not use this comment service.")
     response = Response(status=204)
-    response.headers["Access-Control-Allow-Methods"] = "GET, POST"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE"
+    # Authorization: a reader's token for changing their own comment.
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
     response.headers["Access-Control-Max-Age"] = MAX_AGE
     return response
 

@@ -17,6 +17,8 @@ from marshmallow import ValidationError
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
+from commentsvc.web.i18n import request_language, translate
+
 log = logging.getLogger(__name__)
 
 # Messages a reader understands, for the HTTP errors werkzeug raises by itself.
@@ -90,12 +92,17 @@ def field_errors(messages: dict[str, Any] | list[Any]) -> dict[str, list[str]]:
 def envelope(
     code: int, message: str, fields: dict[str, list[str]] | None = None, **extra: Any
 ) -> Response:
-    error: dict[str, Any] = {"code": code, "message": message}
+    language = request_language()
+    error: dict[str, Any] = {"code": code, "message": translate(message, language)}
     if fields:
-        error["fields"] = fields
+        error["fields"] = {
+            name: [translate(text, language) for text in texts] for name, texts in fields.items()
+        }
     error.update(extra)
     response = jsonify({"error": error})
     response.status_code = code
+    response.headers["Content-Language"] = language
+    response.vary.add("Accept-Language")
     return response
 
 

@@ -13,8 +13,10 @@ from marshmallow import Schema, fields
 
 from commentsvc.comments.schemas import (
     CommentCreateSchema,
+    CommentEditSchema,
     CountsSchema,
     CreatedCommentSchema,
+    OwnCommentSchema,
     ThreadSchema,
     Timestamp,
 )
@@ -47,6 +49,13 @@ def _error(description: str) -> dict[str, Any]:
     return {"description": description, **_json("ErrorEnvelope")}
 
 
+def _atom(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/atom+xml": {"schema": {"type": "string"}}},
+    }
+
+
 def _url_parameter(description: str, *, many: bool = False) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string", "format": "uri"}
     if many:
@@ -62,6 +71,7 @@ def _url_parameter(description: str, *, many: bool = False) -> dict[str, Any]:
 
 
 BEARER = [{"moderatorToken": []}]
+AUTHOR = [{"editToken": []}]
 COMMENT_ID = {
     "in": "path",
     "name": "comment_id",
@@ -117,6 +127,81 @@ PATHS: dict[str, dict[str, Any]] = {
             "responses": {
                 "200": {"description": "Counts by the address as asked", **_json("Counts")},
                 "422": _error("Missing or malformed url"),
+            },
+        }
+    },
+    "/api/v1/comments/{comment_id}": {
+        "parameters": [COMMENT_ID],
+        "patch": {
+            "summary": "The author changes their comment, within the edit window",
+            "description": "Authorization: Bearer EDIT_TOKEN, the edit_token of the POST's "
+            "answer. A waiting comment changes at once; an edit of a published comment "
+            "waits for moderation (edit_status: pending) while the published text stays.",
+            "security": AUTHOR,
+            "requestBody": {"required": True, **_json("CommentEdit")},
+            "responses": {
+                "200": {"description": "The comment", **_json("OwnComment")},
+                "400": _error("Malformed body"),
+                "403": _error("Not this comment's token"),
+                "404": _error("No such comment"),
+                "409": _error("The edit window is over, or the comment was decided"),
+                "422": _error("A bad body"),
+            },
+        },
+        "delete": {
+            "summary": "The author takes their comment back, within the edit window",
+            "security": AUTHOR,
+            "responses": {
+                "204": {"description": "Deleted"},
+                "403": _error("Not this comment's token"),
+                "404": _error("No such comment"),
+                "409": _error("The edit window is over, or the comment was decided"),
+            },
+        },
+    },
+    "/api/v1/comments.html": {
+        "get": {
+            "summary": "The approved thread as an HTML fragment, for pages rendered on the server",
+            "parameters": [_url_parameter("The article's address")],
+            "responses": {
+                "200": {
+                    "description": "The thread's markup (the widget takes it over)",
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                },
+                "304": {"description": "Not modified since the ETag in If-None-Match"},
+                "422": _error("A missing or malformed url"),
+            },
+        }
+    },
+    "/feeds/comments.atom": {
+        "get": {
+            "summary": "Atom feed of an article's approved comments, newest first",
+            "parameters": [_url_parameter("The article's address")],
+            "responses": {
+                "200": _atom("The feed"),
+                "304": {"description": "Not modified since the ETag in If-None-Match"},
+                "403": _error("The article is not on a configured site"),
+                "422": _error("A missing or malformed url"),
+            },
+        }
+    },
+    "/feeds/site.atom": {
+        "get": {
+            "summary": "Atom feed of a site's approved comments, newest first",
+            "parameters": [
+                {
+                    "in": "query",
+                    "name": "site",
+                    "required": True,
+                    "schema": {"type": "string", "format": "uri"},
+                    "description": "The site's origin, e.g. https://blog.example.com",
+                }
+            ],
+            "responses": {
+                "200": _atom("The feed"),
+                "304": {"description": "Not modified since the ETag in If-None-Match"},
+                "404": _error("The site is not a configured site"),
+                "422": _error("A missing or malformed site"),
             },
         }
     },
@@ -177,6 +262,8 @@ PATHS: dict[str, dict[str, Any]] = {
 SCHEMAS: dict[str, type[Schema]] = {
     "CommentCreate": CommentCreateSchema,
     "CreatedComment": CreatedCommentSchema,
+    "CommentEdit": CommentEditSchema,
+    "OwnComment": OwnCommentSchema,
     "Thread": ThreadSchema,
     "Counts": CountsSchema,
     "Queue": QueueSchema,
@@ -198,6 +285,7 @@ def build_spec() -> dict[str, Any]:
     )
     marshmallow.map_to_openapi_type(Timestamp, "string", "date-time")
     spec.components.security_scheme("moderatorToken", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme("editToken", {"type": "http", "scheme": "bearer"})
     for name, schema in SCHEMAS.items():
         spec.components.schema(name, schema=schema)
     for path, item in PATHS.items():
