@@ -376,9 +376,10 @@ def seed_directly(database_url: str, articles: int, per_article: int, target: st
 
     from commentsvc.models import Comment, CommentStatus, Thread
     from commentsvc.store import database as db
+    from commentsvc.store import migrate
 
     engine = db.make_engine(database_url)
-    db.upgrade(engine)
+    migrate.upgrade(engine)
     now = datetime.now(UTC)
     html = "<p>A thoughtful remark with <em>some</em> emphasis.</p>"
     with engine.begin() as connection:

@@ -28,6 +28,7 @@ from commentsvc.config import Settings
 from commentsvc.models import Base
 from commentsvc.runtime.embedded_redis import free_port, server_binary
 from commentsvc.store import database as db
+from commentsvc.store import migrate
 
 SITE = "https://blog.example.com"
 ARTICLE = f"{SITE}/2026/hello-world"
@@ -109,7 +110,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
         return None
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     engine = db.make_engine(f"sqlite:///{path}")
-    db.upgrade(engine)
+    migrate.upgrade(engine)
     engine.dispose()
     return path
 
@@ -119,7 +120,7 @@ def database_url(sqlite_template: Path | None, tmp_path: Path) -> str:
     external = os.environ.get("COMMENTSVC_TEST_DATABASE_URL")
     if external:
         engine = db.make_engine(external)
-        db.upgrade(engine)
+        migrate.upgrade(engine)
         with engine.begin() as connection:
             tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
@@ -156,7 +157,7 @@ def make_app(settings: Settings) -> Iterator[Callable[..., Any]]:
 
     yield make
     for app in apps:
-        app.extensions["commentsvc.requeue"].stop()
+        app.extensions["commentsvc"].requeue.stop()
         app.extensions["commentsvc"].database.engine.dispose()
         app.extensions["commentsvc"].cache.close()
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from commentsvc.comments.models import Thread
 from commentsvc.importers.jsonlines import export_records, import_records, write_export
 from commentsvc.store import database as db
+from commentsvc.store import migrate
 from commentsvc.web.errors import BadRequest
 from tests.conftest import ARTICLE, SITE
 
@@ -53,7 +54,7 @@ def export_bytes(database_url: str) -> bytes:
 def fresh_sqlite(tmp_path: Path, name: str) -> str:
     url = f"sqlite:///{tmp_path / name}"
     engine = db.make_engine(url)
-    db.upgrade(engine)
+    migrate.upgrade(engine)
     engine.dispose()
     return url
 

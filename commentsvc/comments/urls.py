@@ -31,19 +31,33 @@ def normalize_article_url(url: str) -> str:
         port = parts.port
     except ValueError as exc:
         raise InvalidURL(str(exc)) from None
-    scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS or not parts.hostname:
-        raise InvalidURL("not an http(s) URL")
-    host = parts.hostname.lower()
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    scheme, netloc = _scheme_and_netloc(parts.scheme, parts.hostname, port)
     query = urlencode(
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
     )
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 
 
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+def _scheme_and_netloc(scheme: str, hostname: str | None, port: int | None) -> tuple[str, str]:
+    scheme = scheme.lower()
+    if scheme not in DEFAULT_PORTS or not hostname:
+        raise InvalidURL("not an http(s) URL")
+    host = hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    return scheme, host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+
+
+@lru_cache(maxsize=1024)  # CORS asks it for every request's Origin header
+def origin(url: str) -> str:
+    """The origin of an http(s) address, as browsers send it in ``Origin``: lower-case
+    scheme and host, no default port (``https://Blog.Example.com:443/a`` ->
+    ``https://blog.example.com``). The one definition used by the configured sites,
+    CORS and the site check; InvalidURL if it is not an http(s) address."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidURL(str(exc)) from None
+    scheme, netloc = _scheme_and_netloc(parts.scheme, parts.hostname, port)
+    return f"{scheme}://{netloc}"

@@ -6,7 +6,7 @@ from functools import cache
 from typing import Any
 
 from flask import Blueprint, Response, redirect, request
-from marshmallow import EXCLUDE
+from marshmallow import EXCLUDE, ValidationError
 
 from commentsvc.comments import services
 from commentsvc.comments.schemas import (
@@ -45,7 +45,10 @@ def post_comment() -> Any:
     payload = read_payload()
     settings = deps().settings
     services.check_site(settings.sites, payload.get("url"))
-    data = _create_schema(settings.check_email_deliverability).load(payload)
+    try:
+        data = _create_schema(settings.check_email_deliverability).load(payload)
+    except ValidationError as invalid:
+        raise services.with_parent_problem(db.session(), invalid) from None
     comment = services.create_comment(
         db.session(), deps().queue, deps().cache, deps().rules, data, request.remote_addr
     )
@@ -55,16 +58,10 @@ def post_comment() -> Any:
     return _created.dump(comment), 202
 
 
-def _check_parent(url: str, parent_id: int) -> str | None:
-    return services.parent_problem(db.session(), url, parent_id)
-
-
 @cache
 def _create_schema(check_deliverability: bool) -> CommentCreateSchema:
     # Built once: a schema is costly to build and keeps no state between loads.
-    return CommentCreateSchema(
-        parent_check=_check_parent, check_deliverability=check_deliverability
-    )
+    return CommentCreateSchema(check_deliverability=check_deliverability)
 
 
 @blueprint.get("/counts")

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, request
+
+from commentsvc.deps import deps
 
 # The widget's source lives at the top of the repository (embed/); installed, it is
 # the package data commentsvc.embed_assets (see pyproject.toml).
@@ -51,7 +53,7 @@ def load_assets() -> dict[str, Asset]:
 
 
 def _serve(name: str) -> Response:
-    asset: Asset = current_app.extensions["commentsvc.web.embed"][name]
+    asset = deps().embed_assets[name]
     if asset.etag in request.if_none_match:
         response = Response(status=304)
     elif "gzip" in request.headers.get("Accept-Encoding", ""):
@@ -79,5 +81,5 @@ def embed_css() -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["commentsvc.web.embed"] = load_assets()
+    """Serve the assets ``load_assets`` read (kept in the app's registry)."""
     app.register_blueprint(blueprint)
