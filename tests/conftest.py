@@ -173,16 +173,33 @@ def client(app: Any) -> Any:
 
 
 @pytest.fixture
-def moderator_token(app: Any) -> str:
+def make_moderator(database_url: str) -> Iterator[Callable[[str], str]]:
+    """Creates a moderator in the test's database, which every app of the test uses;
+    returns its token. The one way tests make moderators."""
     from commentsvc.moderation.services import add_moderator
 
-    with app.extensions["commentsvc"].database.sessions() as session:
-        return add_moderator(session, "alice")
+    engine = db.make_engine(database_url)
+
+    def make(name: str) -> str:
+        with db.Database(engine).sessions() as session:
+            return add_moderator(session, name)
+
+    yield make
+    engine.dispose()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def moderator_token(make_moderator: Callable[[str], str]) -> str:
+    return make_moderator("alice")
 
 
 @pytest.fixture
 def auth(moderator_token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {moderator_token}"}
+    return bearer(moderator_token)
 
 
 def comment_payload(**changes: Any) -> dict[str, Any]:

@@ -39,12 +39,9 @@ def workers(make_app: Any, count: int) -> list[Any]:
 
 
 def test_two_moderators_approving_the_same_comment_agree(
-    make_app: Any, post_comment: Any, app: Any
+    make_app: Any, post_comment: Any, make_moderator: Any
 ) -> None:
-    from commentsvc.moderation.services import add_moderator
-
-    with app.extensions["commentsvc"].database.sessions() as session:
-        tokens = [add_moderator(session, name) for name in ("bob", "carol")]
+    tokens = [make_moderator(name) for name in ("bob", "carol")]
     first, second = workers(make_app, 2)
     for attempt in range(5):
         comment_id = post_comment(body=f"attempt {attempt}").json["id"]
@@ -126,7 +123,7 @@ def test_a_reply_checked_just_before_its_parent_goes_is_refused_or_kept_at_the_t
     parent = post_comment(url=url, body="parent").json["id"]
     approve(parent)
     replying = dependencies.database.sessions()
-    assert parent_problem(replying, url, parent) is None  # what the schema checks
+    assert parent_problem(replying, url, parent) is None  # as the service first finds it
 
     def moderate() -> Any:
         if decision == "delete":
