@@ -74,11 +74,14 @@ class CommentsApplication(BaseApplication):  # type: ignore[misc]
         # In the master, before the workers are forked (preload_app): see step 4.
         from commentsvc import create_app
 
+        # No collection while the app is built: memory freed now would leave holes in
+        # pages that workers, filling them, would each have to copy.
+        gc.disable()
         app = create_app(self.settings)
-        # What exists now lives as long as the service: the garbage collector need not
-        # walk it again, and by not touching it keeps the pages shared with workers.
-        gc.collect()
+        # What exists now lives as long as the service: the collector never walks it
+        # again, so it never writes to (and copies) the pages workers share.
         gc.freeze()
+        gc.enable()
         return app
 
 

@@ -55,8 +55,7 @@ def check_current(engine: Engine) -> None:
     if current != head:
         found = f"at migration {current}" if current else "empty (no schema yet)"
         raise SchemaNotCurrent(
-            f"the database is {found}, this version needs {head}: "
-            "run `commentsvc db upgrade` first"
+            f"the database is {found}, this version needs {head}: run `commentsvc db upgrade` first"
         )
 
 
