@@ -10,12 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from commentsvc.config import ConfigError
+from commentsvc.deps import deps
 from commentsvc.store.types import Base, UTCDateTime, utcnow
 
 __all__ = [
@@ -82,9 +83,7 @@ class Database:
 def session() -> Session:
     """The request's session, opened on first use and closed when the request ends."""
     if "db_session" not in g:
-        # The app's registry (commentsvc.deps), read directly: deps imports this module.
-        database: Database = current_app.extensions["commentsvc"].database
-        g.db_session = database.sessions()
+        g.db_session = deps().database.sessions()
     db_session: Session = g.db_session
     return db_session
 
