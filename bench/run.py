@@ -86,16 +86,24 @@ def process_tree(root: int) -> list[int]:
     return tree
 
 
-def tree_rss_mb(root: int) -> float:
-    total = 0
-    for pid in process_tree(root):
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
+def _kilobytes(path: str, field: str) -> int:
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_memory_mb(root: int) -> tuple[float, float]:
+    """Summed RSS and summed PSS of a process tree. RSS counts a page shared by forked
+    workers once per process; PSS divides it among them, so PSS adds up to what the
+    whole tree really takes."""
+    pids = process_tree(root)
+    rss = sum(_kilobytes(f"/proc/{pid}/status", "VmRSS:") for pid in pids)
+    pss = sum(_kilobytes(f"/proc/{pid}/smaps_rollup", "Pss:") for pid in pids)
+    return rss / 1024, pss / 1024
 
 
 @dataclass
@@ -104,6 +112,7 @@ class Server:
     port: int
     process: subprocess.Popen[str]
     peak_rss_mb: float = 0.0
+    peak_pss_mb: float = 0.0
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -114,28 +123,31 @@ class Server:
                 self.process.kill()
 
 
-class RssSampler:
-    """Peak resident memory of a server's whole process tree while a load runs."""
+class MemorySampler:
+    """Peak RSS and peak PSS of a server's whole process tree while a load runs."""
 
     def __init__(self, server: Server) -> None:
         self.server = server
-        self.peak = 0.0
+        self.peak_rss = 0.0
+        self.peak_pss = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss_mb(self.server.process.pid))
+            rss, pss = tree_memory_mb(self.server.process.pid)
+            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
             self._stop.wait(0.1)
 
-    def __enter__(self) -> RssSampler:
+    def __enter__(self) -> MemorySampler:
         self._thread.start()
         return self
 
     def __exit__(self, *_: Any) -> None:
         self._stop.set()
         self._thread.join()
-        self.server.peak_rss_mb = max(self.server.peak_rss_mb, self.peak)
+        self.server.peak_rss_mb = max(self.server.peak_rss_mb, self.peak_rss)
+        self.server.peak_pss_mb = max(self.server.peak_pss_mb, self.peak_pss)
 
 
 def start_commentsvc(name: str, workers: int, data_dir: Path) -> tuple[Server, str]:
@@ -289,6 +301,7 @@ class Result:
     p99: list[float] = field(default_factory=list)
     non_2xx: int = 0
     rss_mb: float = 0.0
+    pss_mb: float = 0.0
 
     @property
     def rps(self) -> float:
@@ -306,14 +319,14 @@ def run_wrk(server: Server, lua: str, env: dict[str, str], connections: int,
             duration: float) -> dict[str, Any]:  # fmt: skip
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration:g}s", "--timeout", "10s",
                "-s", str(LUA / lua), f"http://127.0.0.1:{server.port}"]  # fmt: skip
-    with RssSampler(server) as sampler:
+    with MemorySampler(server) as sampler:
         output = subprocess.run(
             command, env={**os.environ, "BENCH_LUA": str(LUA), **env},
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
     line = [row for row in output.splitlines() if row.startswith("{")][-1]
     measured = json.loads(line)
-    measured["rss_mb"] = sampler.peak
+    measured["rss_mb"], measured["pss_mb"] = sampler.peak_rss, sampler.peak_pss
     return measured
 
 
@@ -334,6 +347,7 @@ def scenario(contenders: list[Contender], connections: int, duration: float,
             result.p99.append(measured["p99_ms"])
             result.non_2xx += measured["non_2xx"] + measured["socket_errors"]
             result.rss_mb = max(result.rss_mb, measured["rss_mb"])
+            result.pss_mb = max(result.pss_mb, measured["pss_mb"])
     return results
 
 
@@ -341,14 +355,15 @@ def table(title: str, names: list[str], results: list[Result], note: str = "") -
     lines = [f"### {title}", ""]
     if note:
         lines += [note, ""]
-    lines += ["| server | requests/s | p50 ms | p99 ms | non-2xx | peak RSS MB | vs Isso |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    lines += ["| server | requests/s | p50 ms | p99 ms | non-2xx | peak RSS MB | peak PSS MB | vs Isso |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
     isso = next((r for n, r in zip(names, results, strict=True) if n == "Isso"), None)
     for name, result in zip(names, results, strict=True):
         ratio = f"{result.rps / isso.rps:.1f}×" if isso and isso.rps and name != "Isso" else ""
         lines.append(
             f"| {name} | {result.rps:,.0f} | {statistics.median(result.p50):.2f} | "
-            f"{statistics.median(result.p99):.2f} | {result.non_2xx} | {result.rss_mb:.0f} | {ratio} |"
+            f"{statistics.median(result.p99):.2f} | {result.non_2xx} | {result.rss_mb:.0f} | "
+            f"{result.pss_mb:.0f} | {ratio} |"
         )
     if len(results) > 2 and "ceiling" in names[-1]:
         lines += [
@@ -359,9 +374,10 @@ def table(title: str, names: list[str], results: list[Result], note: str = "") -
     if floor and isso:
         lines += [
             "",
-            f"Memory: the core libraries alone, before any of commentsvc's code and without "
-            f"its Redis server, peak at {floor.rss_mb:.0f} MB; Isso at {isso.rss_mb:.0f} MB, "
-            f"commentsvc at {results[0].rss_mb:.0f} MB.",
+            f"Memory (PSS, what the whole process tree takes): the core libraries alone, "
+            f"before any of commentsvc's code and without its Redis server, peak at "
+            f"{floor.pss_mb:.0f} MB; Isso at {isso.pss_mb:.0f} MB, commentsvc at "
+            f"{results[0].pss_mb:.0f} MB.",
         ]
     return "\n".join(lines) + "\n"
 
@@ -376,9 +392,10 @@ def seed_directly(database_url: str, articles: int, per_article: int, target: st
 
     from commentsvc.models import Comment, CommentStatus, Thread
     from commentsvc.store import database as db
+    from commentsvc.store import migrate
 
     engine = db.make_engine(database_url)
-    db.upgrade(engine)
+    migrate.upgrade(engine)
     now = datetime.now(UTC)
     html = "<p>A thoughtful remark with <em>some</em> emphasis.</p>"
     with engine.begin() as connection:
@@ -464,8 +481,9 @@ def main() -> int:
         f"Both under gunicorn, {args.workers} workers × {THREADS_PER_WORKER} threads (gthread, "
         "accepting only with a free thread: `commentsvc.runtime.gunicorn_worker`), "
         f"SQLite; wrk, 2 threads, {duration:g} s per run, {rounds} alternating rounds. "
-        f"Peak RSS: the server's whole process tree (commentsvc: gunicorn master, workers and "
-        f"its embedded Redis).",
+        "Peak RSS and peak PSS: the server's whole process tree (commentsvc: gunicorn master, "
+        "workers and its embedded Redis), summed; RSS counts the pages forked workers share "
+        "once per process, PSS (from /proc/PID/smaps_rollup) divides them among the processes.",
         "",
     ]
     try:
@@ -554,8 +572,11 @@ def main() -> int:
             report.append(table(title, names, results, note))
             NON_2XX.append(results[0].non_2xx)
         report.append(
-            "### Peak RSS over the whole run (all scenarios)\n\n"
-            + "\n".join(f"- {server.name}: {server.peak_rss_mb:.0f} MB" for server in servers)
+            "### Peak memory over the whole run (all scenarios)\n\n"
+            + "\n".join(
+                f"- {server.name}: {server.peak_rss_mb:.0f} MB RSS, {server.peak_pss_mb:.0f} MB PSS"
+                for server in servers
+            )  # fmt: skip
             + "\n"
         )
     finally:

@@ -24,15 +24,15 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from commentsvc.comments import pages as comment_pages
     from commentsvc.comments import ratelimit
     from commentsvc.comments import views as comment_views
-    from commentsvc.deps import Dependencies
+    from commentsvc.deps import EXTENSION, Dependencies
     from commentsvc.moderation import page as moderation_page
     from commentsvc.moderation import views as moderation_views
     from commentsvc.moderation.queue import ModerationQueue
     from commentsvc.moderation.requeue import RequeueSweeper
     from commentsvc.moderation.rules import Rules
     from commentsvc.store import database as db
-    from commentsvc.store import redis_client as redisconn
     from commentsvc.store.cache import ThreadCache
+    from commentsvc.store.redis_client import make_redis
     from commentsvc.web import cors, embed, errors, health, metrics, openapi, payload, requestlog
     from commentsvc.web.fastpath import CachedReads
     from commentsvc.web.jsonprovider import OrjsonProvider
@@ -54,10 +54,11 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
 
-    database = db.init_app(app, settings.effective_database_url)
-    redis = redisconn.init_app(app, settings.redis_url, settings.redis_timeout_seconds)
+    database = db.Database(db.make_engine(settings.effective_database_url))
+    redis = make_redis(settings.redis_url, settings.redis_timeout_seconds)
     queue = ModerationQueue(redis, settings.moderation_lease_seconds)
-    app.extensions["commentsvc"] = Dependencies(
+    # The one registry of shared objects: every part of the app finds them with deps().
+    app.extensions[EXTENSION] = Dependencies(
         settings=settings,
         database=database,
         redis=redis,
@@ -67,11 +68,11 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         limiter=ratelimit.PostLimiter(
             redis, parse_rates(settings.post_rate_limit), settings.ipv6_rate_limit_prefix
         ),
-    )
-    app.extensions["commentsvc.requeue"] = RequeueSweeper(
-        database.sessions, queue, settings.requeue_interval_seconds
+        requeue=RequeueSweeper(database.sessions, queue, settings.requeue_interval_seconds),
+        embed_assets=embed.load_assets(),
     )
 
+    db.init_app(app)
     errors.init_app(app)
     requestlog.init_app(app)
     payload.init_app(app)
@@ -101,6 +102,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
 
 def start_background_work(app: Flask) -> None:
     """Start what a serving process runs beside requests (the requeue sweep)."""
-    settings: Settings = app.extensions["commentsvc"].settings
-    if settings.requeue_in_background:
-        app.extensions["commentsvc.requeue"].start()
+    from commentsvc.deps import deps
+
+    if deps(app).settings.requeue_in_background:
+        deps(app).requeue.start()

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 
+
 class _Commands(click.Group):
     """Every command ends with the variable named and what is wrong with it, not a
     traceback, when the configuration is one the service cannot run with: read from
@@ -31,19 +32,25 @@ class _Commands(click.Group):
 
 
 @contextmanager
-def _session(settings: Settings, *, migrate: bool = True) -> Iterator[Session]:
+def _session(settings: Settings, *, migrate: bool = False) -> Iterator[Session]:
+    """A session on the configured database. Only the commands that may change the
+    schema migrate (``serve``, ``db upgrade``, ``import``); every other one needs the
+    schema to be current and says which command makes it so."""
     from commentsvc.store import database as db
+    from commentsvc.store import migrate as migrations
     from commentsvc.web.errors import ServiceError
 
     engine = db.make_engine(settings.effective_database_url)
     try:
         db.check_connection(engine)
         if migrate:
-            db.upgrade(engine)
+            migrations.upgrade(engine)
+        else:
+            migrations.check_current(engine)
         with db.Database(engine).sessions() as session:
             yield session
-    except ServiceError as exc:
-        raise click.ClickException(exc.message) from None
+    except (ServiceError, migrations.SchemaNotCurrent) as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         engine.dispose()
 
@@ -78,7 +85,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the schema to the newest migration."""
-    with _session(Settings.from_env()):
+    with _session(Settings.from_env(), migrate=True):
         click.echo("database schema is up to date")
 
 
@@ -198,7 +205,7 @@ def export(output: str | None) -> None:
             with os.fdopen(descriptor, "wb") as stream:
                 count = write_export(session, stream)
         else:
-            count = write_export(session, click.get_binary_stream("stdout"))
+            count = write_export(session, sys.stdout.buffer)
     click.echo(f"exported {count} records", err=True)
 
 
@@ -208,7 +215,7 @@ def import_(source: Any) -> None:
     """Read an export (a file, or - for stdin) into an empty database."""
     from commentsvc.importers.jsonlines import import_records
 
-    with _session(Settings.from_env()) as session:
+    with _session(Settings.from_env(), migrate=True) as session:
         counts = import_records(session, source)
     summary = ", ".join(f"{count} {kind}s" for kind, count in counts.items())
     click.echo(f"imported {summary}", err=True)

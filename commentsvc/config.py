@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from commentsvc.comments.urls import InvalidURL, ascii_hostname
+from commentsvc.comments.urls import origin
 
 PREFIX = "COMMENTSVC_"
 
@@ -36,17 +36,12 @@ class ConfigError(ValueError):
 
 def _origin(value: str) -> str:
     parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{value!r} is not an origin such as https://blog.example.com")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ValueError(f"{value!r} must be an origin only (scheme, host and port, no path)")
     try:
-        host = ascii_hostname(parts.hostname)
-    except InvalidURL:
-        raise ValueError(f"{value!r} does not have a valid host name") from None
-    default_port = {"http": 80, "https": 443}[parts.scheme]
-    port = f":{parts.port}" if parts.port and parts.port != default_port else ""
-    return f"{parts.scheme}://{host}{port}"
+        return origin(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an origin such as https://blog.example.com") from None
 
 
 def parse_sites(value: str) -> tuple[str, ...]:
@@ -62,7 +57,7 @@ def parse_bool(value: str) -> bool:
     raise ValueError(f"{value!r} is not a yes/no value (use true or false)")
 
 
-def parse_positive_int(value: str) -> int:
+def parse_zero_or_more(value: str) -> int:
     number = int(value)
     if number < 0:
         raise ValueError(f"{value!r} must not be negative")
@@ -243,10 +238,10 @@ class Settings:
     blocked_words: tuple[str, ...] = _setting(
         parse_words, default=("viagra", "casino", "crypto giveaway", "payday loan")
     )
-    max_links: int = _setting(parse_positive_int, default=2)
-    trusted_proxies: int = _setting(parse_positive_int, default=0)
+    max_links: int = _setting(parse_zero_or_more, default=2)
+    trusted_proxies: int = _setting(parse_zero_or_more, default=0)
     redis_timeout_seconds: float = _setting(parse_positive_float, default=0.5)
-    thread_cache_seconds: int = _setting(parse_positive_int, default=300)
+    thread_cache_seconds: int = _setting(parse_at_least_one, default=300)
     # How long a reader may change or take back their own comment after posting it.
     edit_window_seconds: int = _setting(parse_at_least_one, default=900)
     workers: int = _setting(parse_at_least_one, default=max(2, (os.cpu_count() or 1) * 2))
@@ -281,6 +276,3 @@ class Settings:
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'commentsvc.sqlite3').resolve()}"
-
-    def site_allowed(self, origin: str) -> bool:
-        return not self.sites or origin in self.sites

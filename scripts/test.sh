@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian 12 machine: installs the system packages
 # (redis-server, chromium, PostgreSQL 15, wrk) and the Python dependencies it needs,
-# then runs lint, the benchmark's smoke mode, the suite on SQLite and the suite again
-# on PostgreSQL.
+# then runs lint (ruff, its formatting, mypy strict on commentsvc/), the benchmark's
+# smoke mode, the suite on SQLite and the suite again on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -35,6 +35,8 @@ npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 
 step "lint"
 ruff check commentsvc tests scripts bench
+ruff format --check commentsvc tests scripts bench
+mypy
 hadolint Dockerfile
 
 step "embed size budget"

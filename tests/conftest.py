@@ -28,6 +28,7 @@ from commentsvc.config import Settings
 from commentsvc.models import Base
 from commentsvc.runtime.embedded_redis import free_port, server_binary
 from commentsvc.store import database as db
+from commentsvc.store import migrate
 
 SITE = "https://blog.example.com"
 ARTICLE = f"{SITE}/2026/hello-world"
@@ -109,7 +110,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
         return None
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     engine = db.make_engine(f"sqlite:///{path}")
-    db.upgrade(engine)
+    migrate.upgrade(engine)
     engine.dispose()
     return path
 
@@ -119,7 +120,7 @@ def database_url(sqlite_template: Path | None, tmp_path: Path) -> str:
     external = os.environ.get("COMMENTSVC_TEST_DATABASE_URL")
     if external:
         engine = db.make_engine(external)
-        db.upgrade(engine)
+        migrate.upgrade(engine)
         with engine.begin() as connection:
             tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
@@ -156,7 +157,7 @@ def make_app(settings: Settings) -> Iterator[Callable[..., Any]]:
 
     yield make
     for app in apps:
-        app.extensions["commentsvc.requeue"].stop()
+        app.extensions["commentsvc"].requeue.stop()
         app.extensions["commentsvc"].database.engine.dispose()
         app.extensions["commentsvc"].cache.close()
 
@@ -172,16 +173,33 @@ def client(app: Any) -> Any:
 
 
 @pytest.fixture
-def moderator_token(app: Any) -> str:
+def make_moderator(database_url: str) -> Iterator[Callable[[str], str]]:
+    """Creates a moderator in the test's database, which every app of the test uses;
+    returns its token. The one way tests make moderators."""
     from commentsvc.moderation.services import add_moderator
 
-    with app.extensions["commentsvc"].database.sessions() as session:
-        return add_moderator(session, "alice")
+    engine = db.make_engine(database_url)
+
+    def make(name: str) -> str:
+        with db.Database(engine).sessions() as session:
+            return add_moderator(session, name)
+
+    yield make
+    engine.dispose()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def moderator_token(make_moderator: Callable[[str], str]) -> str:
+    return make_moderator("alice")
 
 
 @pytest.fixture
 def auth(moderator_token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {moderator_token}"}
+    return bearer(moderator_token)
 
 
 def comment_payload(**changes: Any) -> dict[str, Any]:

@@ -15,15 +15,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+from click.testing import CliRunner, Result
+
+from commentsvc.cli import main
 from commentsvc.runtime.embedded_redis import free_port
 from tests.comments.test_sizes import encoded, post
 from tests.conftest import ARTICLE, SITE
-
-
-def commentsvc(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["commentsvc", *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=60
-    )
 
 
 def http(method: str, url: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
@@ -42,32 +40,57 @@ def http(method: str, url: str, body: Any = None, token: str | None = None) -> t
         return error.code, json.loads(error.read() or b"null")
 
 
+def run(*args: str, env: dict[str, str], input: bytes | None = None) -> Result:
+    """The command in this process (click's runner): what it prints and its exit code."""
+    return CliRunner().invoke(main, list(args), env=env, input=input)
+
+
 def test_moderators_add_prints_the_token_last_and_stores_only_its_hash(
     database_url: str, tmp_path: Path
 ) -> None:
     env = {"COMMENTSVC_DATABASE_URL": database_url, "COMMENTSVC_DATA_DIR": str(tmp_path)}
 
-    added = commentsvc("moderators", "add", "alice", env=env)
-    again = commentsvc("moderators", "add", "alice", env=env)
-    listed = commentsvc("moderators", "list", env=env)
+    added = run("moderators", "add", "alice", env=env)
+    again = run("moderators", "add", "alice", env=env)
+    listed = run("moderators", "list", env=env)
 
-    assert added.returncode == 0, added.stderr
+    assert added.exit_code == 0, added.stderr
     token = added.stdout.strip().splitlines()[-1]
     assert len(token) >= 40
-    assert again.returncode != 0 and "already" in again.stderr
+    assert again.exit_code != 0 and "already" in again.stderr
     assert "alice" in listed.stdout
     if database_url.startswith("sqlite"):
         assert token.encode() not in Path(database_url.removeprefix("sqlite:///")).read_bytes()
 
 
 def test_bad_configuration_stops_with_the_variable_named(tmp_path: Path) -> None:
-    result = commentsvc(
+    result = run(
         "serve", env={"COMMENTSVC_DATA_DIR": str(tmp_path), "COMMENTSVC_POST_RATE_LIMIT": "lots"}
     )
 
-    assert result.returncode != 0
+    assert result.exit_code != 0
     assert "COMMENTSVC_POST_RATE_LIMIT" in result.stderr
     assert "5/minute" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [("moderators", "list"), ("moderators", "add", "bob"), ("export",)]
+)
+def test_commands_that_only_use_the_schema_ask_for_db_upgrade_first(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    empty = tmp_path / "new.sqlite3"
+    env = {"COMMENTSVC_DATABASE_URL": f"sqlite:///{empty}", "COMMENTSVC_DATA_DIR": str(tmp_path)}
+
+    refused = run(*command, env=env)
+    upgraded = run("db", "upgrade", env=env)
+    then = run(*command, env=env)
+
+    assert refused.exit_code == 1
+    assert "run `commentsvc db upgrade` first" in refused.stderr
+    assert "Traceback" not in refused.output
+    assert upgraded.exit_code == 0 and "up to date" in upgraded.stdout
+    assert then.exit_code == 0, then.stderr
 
 
 def scrape(url: str) -> str:
@@ -226,7 +249,8 @@ def test_an_export_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     target.write_text("an older export, readable by everyone")
     target.chmod(0o644)
 
-    exported = commentsvc("export", "-o", str(target), env=env)
+    assert run("db", "upgrade", env=env).exit_code == 0
+    exported = run("export", "-o", str(target), env=env)
 
-    assert exported.returncode == 0, exported.stderr
+    assert exported.exit_code == 0, exported.output
     assert private(target) and private(tmp_path / "data" / "commentsvc.sqlite3")

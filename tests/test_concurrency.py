@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from commentsvc.comments.models import Comment, Thread
-from commentsvc.comments.services import create_comment, parent_problem
+from commentsvc.comments.services import create_comment
 from tests.conftest import SITE, comment_payload
 
 
@@ -39,12 +39,9 @@ def workers(make_app: Any, count: int) -> list[Any]:
 
 
 def test_two_moderators_approving_the_same_comment_agree(
-    make_app: Any, post_comment: Any, app: Any
+    make_app: Any, post_comment: Any, make_moderator: Any
 ) -> None:
-    from commentsvc.moderation.services import add_moderator
-
-    with app.extensions["commentsvc"].database.sessions() as session:
-        tokens = [add_moderator(session, name) for name in ("bob", "carol")]
+    tokens = [make_moderator(name) for name in ("bob", "carol")]
     first, second = workers(make_app, 2)
     for attempt in range(5):
         comment_id = post_comment(body=f"attempt {attempt}").json["id"]
@@ -116,17 +113,19 @@ def test_a_reply_racing_its_parents_rejection_never_hangs_under_a_hidden_parent(
 def test_a_reply_checked_just_before_its_parent_goes_is_refused_or_kept_at_the_top(
     app: Any, client: Any, post_comment: Any, approve: Any, auth: dict[str, str], decision: str
 ) -> None:
-    """The exact interleaving the race above only sometimes hits: the reply's parent
-    check has passed, then a moderator deletes or rejects the parent, then the reply is
-    saved. SQLite (no row locks) refuses the reply; PostgreSQL makes the moderator wait
-    for the reply, which is kept and moves to the top level. Either way no reply points
-    at a comment that is not shown, nor at itself (SQLite reuses a freed highest id)."""
+    """The exact interleaving the race above only sometimes hits: the comment service
+    has checked the reply's parent, then a moderator deletes or rejects the parent,
+    then the reply is saved. SQLite (no row locks) refuses the reply; PostgreSQL makes
+    the moderator wait for the reply, which is kept and moves to the top level. Either
+    way no reply points at a comment that is not shown, nor at itself (SQLite reuses a
+    freed highest id)."""
     dependencies = app.extensions["commentsvc"]
     url = f"{SITE}/deleted-under-a-reply"
     parent = post_comment(url=url, body="parent").json["id"]
     approve(parent)
     replying = dependencies.database.sessions()
-    assert parent_problem(replying, url, parent) is None  # what the schema checks
+    sqlite = replying.get_bind().dialect.name == "sqlite"
+    replier = threading.get_ident()
 
     def moderate() -> Any:
         if decision == "delete":
@@ -136,9 +135,19 @@ def test_a_reply_checked_just_before_its_parent_goes_is_refused_or_kept_at_the_t
         )
 
     with ThreadPoolExecutor(1) as pool:
-        moderated = pool.submit(moderate)
-        if replying.get_bind().dialect.name == "sqlite":
-            moderated.result(timeout=10)  # lands between the check and the save
+        moderated: list[Any] = []
+
+        def between_the_check_and_the_save(_conn: Any, _cursor: Any, statement: str,
+                                           *_args: Any) -> None:  # fmt: skip
+            if moderated or threading.get_ident() != replier:
+                return
+            if statement.lstrip().upper().startswith("INSERT INTO COMMENTS"):
+                moderated.append(pool.submit(moderate))
+                if sqlite:
+                    moderated[0].result(timeout=10)  # lands before the reply's INSERT
+
+        engine = dependencies.database.engine
+        event.listen(engine, "before_cursor_execute", between_the_check_and_the_save)
         data = {"url": url, "name": "R", "email": "r@example.com", "body": "reply",
                 "parent_id": parent}  # fmt: skip
         try:
@@ -149,8 +158,10 @@ def test_a_reply_checked_just_before_its_parent_goes_is_refused_or_kept_at_the_t
             assert "parent_id" in refused.messages
             reply = None
         finally:
+            event.remove(engine, "before_cursor_execute", between_the_check_and_the_save)
             replying.close()
-        assert moderated.result(timeout=10).status_code in (200, 204)
+        assert moderated, "the reply was never saved"
+        assert moderated[0].result(timeout=10).status_code in (200, 204)
 
     if reply is not None:
         approve(reply)

@@ -13,6 +13,7 @@ from sqlalchemy import inspect, text
 
 from commentsvc.models import Base
 from commentsvc.store import database as db
+from commentsvc.store import migrate
 
 
 def empty_database(database_url: str) -> None:
@@ -30,7 +31,7 @@ def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
     """On SQLite, and on PostgreSQL when COMMENTSVC_TEST_DATABASE_URL is set."""
     empty_database(database_url)
     engine = db.make_engine(database_url)
-    db.upgrade(engine)
+    migrate.upgrade(engine)
 
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -59,7 +60,7 @@ def test_several_processes_upgrading_at_once_all_succeed(database_url: str, tmp_
     results = [(process.wait(60), process.stderr.read()) for process in processes if process.stderr]
 
     assert [code for code, _ in results] == [0, 0, 0, 0], [err for _, err in results]
-    head = ScriptDirectory.from_config(db.alembic_config(database_url)).get_current_head()
+    head = ScriptDirectory.from_config(migrate.alembic_config(database_url)).get_current_head()
     engine = db.make_engine(database_url)
     with engine.connect() as connection:
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()

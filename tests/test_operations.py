@@ -15,7 +15,7 @@ import yaml
 
 from commentsvc.config import PREFIX, Settings
 from commentsvc.runtime.embedded_redis import free_port
-from tests.conftest import ARTICLE, comment_payload
+from tests.conftest import ARTICLE, bearer, comment_payload
 
 
 def metric(text: str, name: str) -> float:
@@ -68,14 +68,11 @@ def test_every_answer_carries_a_request_id_and_is_logged(
 
 @pytest.mark.parametrize(("trusted", "expected_ip"), [(0, "127.0.0.1"), (1, "203.0.113.7")])
 def test_the_client_ip_comes_from_the_proxy_only_when_trusted(
-    make_app: Any, trusted: int, expected_ip: str
+    make_app: Any, make_moderator: Any, trusted: int, expected_ip: str
 ) -> None:
     app = make_app(trusted_proxies=trusted, post_rate_limit="1/minute")
     client = app.test_client()
-    from commentsvc.moderation.services import add_moderator
-
-    with app.extensions["commentsvc"].database.sessions() as session:
-        auth = {"Authorization": f"Bearer {add_moderator(session, 'alice')}"}
+    auth = bearer(make_moderator("alice"))
     forwarded = {"X-Forwarded-For": "203.0.113.7"}
 
     first = client.post("/api/v1/comments", json=comment_payload(), headers=forwarded)

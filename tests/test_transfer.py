@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from commentsvc.cli import main
 from commentsvc.comments.models import Thread
 from commentsvc.importers.jsonlines import export_records, import_records, write_export
 from commentsvc.store import database as db
+from commentsvc.store import migrate
 from commentsvc.web.errors import BadRequest
 from tests.conftest import ARTICLE, SITE
 
@@ -53,7 +54,7 @@ def export_bytes(database_url: str) -> bytes:
 def fresh_sqlite(tmp_path: Path, name: str) -> str:
     url = f"sqlite:///{tmp_path / name}"
     engine = db.make_engine(url)
-    db.upgrade(engine)
+    migrate.upgrade(engine)
     engine.dispose()
     return url
 
@@ -143,26 +144,22 @@ def test_the_export_and_import_commands_round_trip(
 ) -> None:
     dump = tmp_path / "backup.jsonl"
     target = f"sqlite:///{tmp_path / 'cli-restored.sqlite3'}"
-    env = {**os.environ, "COMMENTSVC_DATA_DIR": str(tmp_path)}
+    env = {"COMMENTSVC_DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
 
-    exported = subprocess.run(
-        ["commentsvc", "export", "--output", str(dump)],
+    exported = runner.invoke(
+        main, ["export", "--output", str(dump)],
         env={**env, "COMMENTSVC_DATABASE_URL": settings.database_url},
-        capture_output=True, text=True, check=True,
     )  # fmt: skip
-    imported = subprocess.run(
-        ["commentsvc", "import", str(dump)],
-        env={**env, "COMMENTSVC_DATABASE_URL": target},
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    to_stdout = subprocess.run(
-        ["commentsvc", "export"],
-        env={**env, "COMMENTSVC_DATABASE_URL": target}, capture_output=True, check=True,
-    )  # fmt: skip
+    imported = runner.invoke(
+        main, ["import", str(dump)], env={**env, "COMMENTSVC_DATABASE_URL": target}
+    )
+    to_stdout = runner.invoke(main, ["export"], env={**env, "COMMENTSVC_DATABASE_URL": target})
 
+    assert (exported.exit_code, imported.exit_code, to_stdout.exit_code) == (0, 0, 0)
     assert "exported 8 records" in exported.stderr
     assert "imported 1 moderators, 2 threads, 5 comments" in imported.stderr
-    assert to_stdout.stdout == dump.read_bytes()
+    assert to_stdout.stdout_bytes == dump.read_bytes()
 
 
 def test_an_export_taken_while_readers_post_is_one_consistent_moment(
@@ -223,12 +220,11 @@ def test_import_refuses_a_broken_file_and_leaves_the_database_empty(
 
 
 def test_the_import_command_names_the_problem(database_url: str, tmp_path: Path) -> None:
-    result = subprocess.run(
-        ["commentsvc", "import", "-"], input=b"", capture_output=True,
-        env={**os.environ, "COMMENTSVC_DATABASE_URL": database_url,
-             "COMMENTSVC_DATA_DIR": str(tmp_path)},
+    result = CliRunner().invoke(
+        main, ["import", "-"], input=b"",
+        env={"COMMENTSVC_DATABASE_URL": database_url, "COMMENTSVC_DATA_DIR": str(tmp_path)},
     )  # fmt: skip
 
-    assert result.returncode == 1
-    assert b"Error: the file is empty" in result.stderr
-    assert b"Traceback" not in result.stderr
+    assert result.exit_code == 1
+    assert "Error: the file is empty" in result.stderr
+    assert "Traceback" not in result.output

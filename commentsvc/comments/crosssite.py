@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from html import escape
 
-from commentsvc.comments.urls import InvalidURL, normalize_article_url, origin_of
+from commentsvc.comments import urls
 from commentsvc.web.errors import Forbidden
 
 # The sender of a request whose origin is hidden or not an origin at all.
@@ -25,8 +25,8 @@ def sender_origin(origin: str | None, referer: str | None) -> str | None:
     if not value:
         return None
     try:
-        return origin_of(normalize_article_url(value))
-    except InvalidURL:
+        return urls.origin(value)
+    except urls.InvalidURL:
         return OPAQUE
 
 
@@ -42,7 +42,7 @@ def check_sender(sites: tuple[str, ...], sender: str | None) -> None:
 def may_redirect(article_url: str, sender: str | None) -> bool:
     """Whether the form post may send the reader on to the article: only back to the
     website the form was on (else the service would be an open redirect)."""
-    return sender is None or sender == origin_of(article_url)
+    return sender is None or sender == urls.origin(article_url)
 
 
 def received_page(article_url: str) -> str:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from commentsvc.comments.limits import EMAIL_MAX, NAME_MAX, URL_COLUMN_MAX, WEBSITE_MAX
 from commentsvc.store.database import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ class Thread(Base):
     __tablename__ = "threads"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    url: Mapped[str] = mapped_column(String(URL_COLUMN_MAX), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -54,9 +55,9 @@ class Comment(Base):
     revises_id: Mapped[int | None] = mapped_column(
         ForeignKey("comments.id", ondelete="CASCADE"), index=True
     )
-    author_name: Mapped[str] = mapped_column(String(100))
-    author_email: Mapped[str] = mapped_column(String(254))
-    author_website: Mapped[str | None] = mapped_column(String(500))
+    author_name: Mapped[str] = mapped_column(String(NAME_MAX))
+    author_email: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    author_website: Mapped[str | None] = mapped_column(String(WEBSITE_MAX))
     body: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
     status: Mapped[CommentStatus] = mapped_column(

@@ -18,9 +18,10 @@ import hmac
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from redis.exceptions import RedisError
-from sqlalchemy import delete, insert, select
+from sqlalchemy import CursorResult, delete, insert, select
 from sqlalchemy.orm import Session
 
 from commentsvc.comments.models import Comment, CommentStatus
@@ -96,15 +97,21 @@ def edit_own(session: Session, queue: ModerationQueue, comment_id: int, body: st
         return OwnComment(comment, None)
     # Published: one waiting edit at a time, the newest replacing an older one.
     session.execute(delete(Comment).where(Comment.revises_id == comment.id))
-    revision = session.execute(
-        insert(Comment).values(
-            thread_id=comment.thread_id, parent_id=comment.parent_id, revises_id=comment.id,
-            author_name=comment.author_name, author_email=comment.author_email,
-            author_website=comment.author_website, body=body, html=html,
-            status=CommentStatus.PENDING, spam_reasons=[], remote_addr=comment.remote_addr,
-            created_at=utcnow(),
-        )
-    ).inserted_primary_key[0]  # fmt: skip
+    inserted = cast(
+        "CursorResult[Any]",
+        session.execute(
+            insert(Comment).values(
+                thread_id=comment.thread_id, parent_id=comment.parent_id, revises_id=comment.id,
+                author_name=comment.author_name, author_email=comment.author_email,
+                author_website=comment.author_website, body=body, html=html,
+                status=CommentStatus.PENDING, spam_reasons=[], remote_addr=comment.remote_addr,
+                created_at=utcnow(),
+            )
+        ),
+    )  # fmt: skip
+    primary_key = inserted.inserted_primary_key
+    assert primary_key is not None  # one row was inserted
+    revision = primary_key[0]
     session.commit()
     try:
         queue.push(int(revision))

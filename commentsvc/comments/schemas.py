@@ -1,10 +1,11 @@
-"""Comment schemas: the one place input is checked, and the shape of every
-comment the API returns (the OpenAPI document is generated from these)."""
+"""Comment schemas: the shape of what readers send (checked here, without the
+database: the rules that need it, the site and the parent, are the services'), and
+the shape of every comment the API returns (the OpenAPI document is generated from
+these)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -18,22 +19,22 @@ from marshmallow import (
     validates_schema,
 )
 
+from commentsvc.comments.limits import (
+    BODY_MAX,
+    COUNTS_MAX,
+    EMAIL_MAX,
+    MAX_ID,
+    NAME_MAX,
+    URL_MAX,
+    WEBSITE_MAX,
+)
 from commentsvc.comments.rendering import has_visible_text
 from commentsvc.comments.urls import InvalidURL, normalize_article_url
 from commentsvc.config import parse_sites
 
-NAME_MAX = 100
-EMAIL_MAX = 254
-WEBSITE_MAX = 500
-BODY_MAX = 10_000
-URL_MAX = 2_000
 HONEYPOT_FIELD = "homepage"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-# Ids are 32-bit on every database; a larger number cannot name a comment.
-MAX_ID = 2**31 - 1
-
-# Finds a problem with a reply's parent (None when it is fine): (article url, parent id).
-ParentCheck = Callable[[str, int], "str | None"]
+NOT_A_PARENT = "This is not a comment you can reply to."
 
 
 # Control characters (NUL, escape sequences, C1 controls): no reader typed them,
@@ -134,7 +135,7 @@ class Website(fields.Url):
         return text
 
 
-def _required(what: str) -> dict[str, str]:
+def _required(what: str) -> dict[str, str | list[Any] | dict[Any, Any]]:
     return {"required": what, "null": what}
 
 
@@ -178,21 +179,14 @@ class CommentCreateSchema(Schema):
         load_default=None,
         allow_none=True,
         strict=False,
-        validate=validate.Range(min=1, max=MAX_ID, error="This is not a comment you can reply to."),
-        error_messages={"invalid": "This is not a comment you can reply to."},
+        validate=validate.Range(min=1, max=MAX_ID, error=NOT_A_PARENT),
+        error_messages={"invalid": NOT_A_PARENT},
     )
     # Hidden from people by the embed; bots that fill every field fill this one too.
     homepage = Text(load_default="", data_key=HONEYPOT_FIELD)
 
-    def __init__(
-        self,
-        *,
-        parent_check: ParentCheck | None = None,
-        check_deliverability: bool = False,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *, check_deliverability: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.parent_check = parent_check
         email = self.fields["email"]
         assert isinstance(email, Email)
         email.check_deliverability = check_deliverability
@@ -211,16 +205,12 @@ class CommentCreateSchema(Schema):
         return data
 
     @validates_schema(skip_on_field_errors=False)
-    def check_body_and_parent(self, data: dict[str, Any], **_kwargs: Any) -> None:
+    def check_visible_text(self, data: dict[str, Any], **_kwargs: Any) -> None:
         errors: dict[str, list[str]] = {}
         if "body" in data and not has_visible_text(data["body"]):
             errors["body"] = ["Please write a comment."]
         if "name" in data and not has_visible_text(data["name"]):
             errors["name"] = ["Please enter your name."]
-        if self.parent_check and data.get("parent_id") and "url" in data:
-            problem = self.parent_check(data["url"], data["parent_id"])
-            if problem:
-                errors["parent_id"] = [problem]
         if errors:
             raise ValidationError(errors)
 
@@ -246,7 +236,7 @@ class CommentEditSchema(Schema):
         return data
 
 
-class Timestamp(fields.Field):
+class Timestamp(fields.Field[Any]):
     """ISO 8601 in UTC with a Z, to the second: ``2026-11-24T12:00:00Z``."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
@@ -318,7 +308,9 @@ class CountsQuerySchema(Schema):
     url = fields.List(
         ArticleURL(),
         required=True,
-        validate=validate.Length(min=1, max=100, error="Ask for between 1 and 100 articles."),
+        validate=validate.Length(
+            min=1, max=COUNTS_MAX, error=f"Ask for between 1 and {COUNTS_MAX} articles."
+        ),
         error_messages=_required("Give one or more article addresses as url."),
     )
 

@@ -10,19 +10,19 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from marshmallow import ValidationError
 from redis.exceptions import RedisError
-from sqlalchemy import func, insert, select
+from sqlalchemy import CursorResult, Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from commentsvc.comments.models import Comment, CommentStatus, Thread
 from commentsvc.comments.rendering import render
 from commentsvc.comments.schemas import HONEYPOT_FIELD, PublicCommentSchema
-from commentsvc.comments.urls import InvalidURL, normalize_article_url, origin_of
+from commentsvc.comments.urls import InvalidURL, origin
 from commentsvc.moderation import history
 from commentsvc.moderation.queue import ModerationQueue
 from commentsvc.moderation.rules import Rules
@@ -42,10 +42,10 @@ def check_site(sites: tuple[str, ...], url: Any) -> None:
     if not sites or not isinstance(url, str):
         return
     try:
-        origin = origin_of(normalize_article_url(url))
+        article_origin = origin(url)
     except InvalidURL:
         return  # the schema reports it, with every other bad field
-    if origin not in sites:
+    if article_origin not in sites:
         raise Forbidden("Comments are not enabled for this website.")
 
 
@@ -77,11 +77,11 @@ def _article_and_author(session: Session, url: str, email: str, body: str) -> Ar
         return ArticleAndAuthor(found[0], bool(found[1]), found[2] or Trust.NONE)
     # Each dialect's INSERT … ON CONFLICT, imported only for the database in use.
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as upsert
     else:
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
     session.execute(
-        insert(Thread)
+        upsert(Thread)
         .values(url=url, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["url"])
     )
@@ -114,16 +114,26 @@ def parent_problem(session: Session, url: str, parent_id: int) -> str | None:
     return None
 
 
-def _check_parent_again(session: Session, url: str, parent_id: int) -> None:
-    """The schema checked the parent; SQLite has no row locks, so a moderator may have
-    rejected or deleted it since. The reply's INSERT holds SQLite's write lock: from
-    there to the commit no decision can land, so a second look is final. Without it a
-    reply to a comment deleted meanwhile could even take the freed id and become its
-    own parent. (On PostgreSQL the share lock of ``parent_problem`` already holds the
-    parent.)"""
+def _check_parent(session: Session, url: str, parent_id: int) -> None:
     if parent_problem(session, url, parent_id):
         session.rollback()
         raise ValidationError({"parent_id": [PARENT_PROBLEM]})
+
+
+def with_parent_problem(session: Session, invalid: ValidationError) -> ValidationError:
+    """The errors of a post the schema refused, with the parent's problem added if it
+    has one, so that the reader hears of every bad field at once."""
+    valid = invalid.valid_data if isinstance(invalid.valid_data, dict) else {}
+    messages = invalid.messages
+    if (
+        isinstance(messages, dict)
+        and "parent_id" not in messages
+        and valid.get("parent_id")
+        and "url" in valid
+        and parent_problem(session, valid["url"], valid["parent_id"])
+    ):
+        return ValidationError({**messages, "parent_id": [PARENT_PROBLEM]})
+    return invalid
 
 
 @dataclass(frozen=True)
@@ -152,9 +162,15 @@ def create_comment(
     trusted author's comment is published at once, a blocked author's is spam: neither
     waits in the queue.
 
+    A reply's parent must be a published comment of the same article: checked here,
+    under the parent's lock, before anything is written; ValidationError on
+    ``parent_id`` if it is not.
+
     A plain INSERT rather than the ORM's unit of work: this is the one write every
     reader makes, and it needs nothing back but the id."""
     url = data["url"]
+    if data.get("parent_id") is not None:
+        _check_parent(session, url, data["parent_id"])
     article = _article_and_author(session, url, data["email"], data["body"])
     status, decided_by = DECIDED_BY_TRUST.get(article.trust, (CommentStatus.PENDING, None))
     now = utcnow()
@@ -178,16 +194,27 @@ def create_comment(
         "decided_at": now if decided_by else None,
     }
     try:
-        inserted = session.execute(insert(Comment.__table__).values(values))
+        inserted = cast(
+            "CursorResult[Any]",
+            session.execute(insert(cast(Table, Comment.__table__)).values(values)),
+        )
     except IntegrityError:
         session.rollback()
         if values["parent_id"] is None:
             raise
-        # The parent row is gone since the schema looked.
+        # The parent row is gone since it was checked.
         raise ValidationError({"parent_id": [PARENT_PROBLEM]}) from None
-    comment_id = int(inserted.inserted_primary_key[0])
+    primary_key = inserted.inserted_primary_key
+    assert primary_key is not None  # one row was inserted
+    comment_id = int(primary_key[0])
     if values["parent_id"] is not None:
-        _check_parent_again(session, url, values["parent_id"])
+        # SQLite has no row locks, so a moderator may have rejected or deleted the
+        # parent since it was checked. The reply's INSERT holds SQLite's write lock:
+        # from here to the commit no decision can land, so a second look is final.
+        # Without it a reply to a comment deleted meanwhile could even take the freed
+        # id and become its own parent. (On PostgreSQL the share lock of
+        # ``parent_problem`` already holds the parent.)
+        _check_parent(session, url, values["parent_id"])
     if decided_by:
         history.record(session, status.value, decided_by, comment_id=comment_id)
     session.commit()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -34,10 +34,9 @@ def _is_tracking(name: str) -> bool:
     return lowered.startswith("utm_") or lowered in TRACKING_PARAMETERS
 
 
-@lru_cache(maxsize=4096)  # pure, and every read asks it: popular articles are remembered
-def normalize_article_url(url: str) -> str:
-    """Lower-case scheme and host, drop the default port, the fragment and tracking
-    parameters; an empty path becomes ``/``."""
+def _split(url: str) -> tuple[SplitResult, str]:
+    """The address's parts, and its ``scheme://host[:port]`` written one way: lower
+    case, IPv6 hosts in brackets, no default port. InvalidURL unless http(s)."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -50,12 +49,24 @@ def normalize_article_url(url: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    return parts, f"{scheme}://{netloc}"
+
+
+@lru_cache(maxsize=4096)  # pure, and every read asks it: popular articles are remembered
+def normalize_article_url(url: str) -> str:
+    """Lower-case scheme and host, drop the default port, the fragment and tracking
+    parameters; an empty path becomes ``/``."""
+    parts, article_origin = _split(url)
     query = urlencode(
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
     )
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    return f"{article_origin}{urlunsplit(('', '', parts.path or '/', query, ''))}"
 
 
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+@lru_cache(maxsize=1024)  # CORS asks it for every request's Origin header
+def origin(url: str) -> str:
+    """The origin of an http(s) address, as browsers send it in ``Origin``: lower-case
+    scheme and host, no default port (``https://Blog.Example.com:443/a`` ->
+    ``https://blog.example.com``). The one definition used by the configured sites,
+    CORS and the site check; InvalidURL if it is not an http(s) address."""
+    return _split(url)[1]

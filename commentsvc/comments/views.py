@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any
 
 from flask import Blueprint, Response, redirect, request
-from marshmallow import EXCLUDE
+from marshmallow import EXCLUDE, ValidationError
 
 from commentsvc.comments import crosssite, own, services
 from commentsvc.comments.schemas import (
@@ -53,7 +53,10 @@ def post_comment() -> Any:
     deps().limiter.count_post(request.remote_addr or "unknown")
     payload = read_payload()
     services.check_site(settings.sites, payload.get("url"))
-    data = _create_schema(settings.check_email_deliverability).load(payload)
+    try:
+        data = _create_schema(settings.check_email_deliverability).load(payload)
+    except ValidationError as invalid:
+        raise services.with_parent_problem(db.session(), invalid) from None
     comment = services.create_comment(
         db.session(), deps().queue, deps().cache, deps().rules, data, request.remote_addr
     )
@@ -108,16 +111,10 @@ def delete_own_comment(comment_id: int) -> Response:
     return Response(status=204)
 
 
-def _check_parent(url: str, parent_id: int) -> str | None:
-    return services.parent_problem(db.session(), url, parent_id)
-
-
 @cache
 def _create_schema(check_deliverability: bool) -> CommentCreateSchema:
     # Built once: a schema is costly to build and keeps no state between loads.
-    return CommentCreateSchema(
-        parent_check=_check_parent, check_deliverability=check_deliverability
-    )
+    return CommentCreateSchema(check_deliverability=check_deliverability)
 
 
 @blueprint.get("/counts")

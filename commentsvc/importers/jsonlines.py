@@ -81,6 +81,8 @@ def _values(kind: str, record: dict[str, Any]) -> dict[str, Any]:
         if column.key in TIME_COLUMNS and value is not None:
             value = datetime.fromisoformat(value)
         elif column.key == "status":
+            if not isinstance(value, str):
+                raise ValueError(f"{value!r} is not a comment status")
             value = CommentStatus(value)
         values[column.key] = value
     return values

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from commentsvc.comments.limits import EMAIL_MAX
 from commentsvc.store.database import Base, UTCDateTime, utcnow
 
 log = logging.getLogger("commentsvc.audit")
@@ -51,7 +52,7 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     comment_id: Mapped[int | None] = mapped_column(Integer)
     # The person concerned, for events about an author rather than a comment.
-    email: Mapped[str | None] = mapped_column(String(254))
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
     action: Mapped[str] = mapped_column(String(40))
     actor: Mapped[str] = mapped_column(String(120))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

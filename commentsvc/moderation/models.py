@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from commentsvc.comments.limits import MODERATOR_NAME_MAX
 from commentsvc.store.database import Base, UTCDateTime, utcnow
 
 
@@ -14,6 +15,6 @@ class Moderator(Base):
     __tablename__ = "moderators"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(MODERATOR_NAME_MAX), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

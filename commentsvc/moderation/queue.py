@@ -13,6 +13,7 @@ decision find the entry of its comment.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import ResponseError
@@ -44,7 +45,6 @@ return 1
 
 @dataclass(frozen=True)
 class Claim:
-    entry_id: str
     comment_id: int
 
 
@@ -85,7 +85,7 @@ class ModerationQueue:
 
     def oldest_entry_ms(self) -> int | None:
         """Milliseconds since the epoch when the oldest entry was queued."""
-        first = self.redis.xrange(STREAM, count=1)
+        first: Any = self.redis.xrange(STREAM, count=1)
         if not first:
             return None
         return int(_text(first[0][0]).split("-")[0])
@@ -98,10 +98,10 @@ class ModerationQueue:
                 raise
 
     def _held(self, consumer: str, limit: int) -> list[Claim]:
-        pending = self.redis.xpending_range(
+        pending: Any = self.redis.xpending_range(
             STREAM, GROUP, min="-", max="+", count=limit, consumername=consumer
         )
-        ids = [item["message_id"] for item in pending]
+        ids: list[Any] = [item["message_id"] for item in pending]
         if not ids:
             return []
         return _claims(self.redis.xclaim(STREAM, GROUP, consumer, min_idle_time=0, message_ids=ids))
@@ -110,7 +110,7 @@ class ModerationQueue:
         claims: list[Claim] = []
         cursor = "0-0"
         while len(claims) < limit:
-            answer = self.redis.xautoclaim(
+            answer: Any = self.redis.xautoclaim(
                 STREAM, GROUP, consumer, self.lease_ms, start_id=cursor, count=limit - len(claims)
             )
             cursor, entries = _text(answer[0]), answer[1]
@@ -120,7 +120,7 @@ class ModerationQueue:
         return claims
 
     def _new(self, consumer: str, limit: int) -> list[Claim]:
-        answer = self.redis.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=limit)
+        answer: Any = self.redis.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=limit)
         return [claim for _stream, entries in answer or [] for claim in _claims(entries)]
 
 
@@ -128,11 +128,11 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def _claims(entries: list) -> list[Claim]:
+def _claims(entries: list[Any]) -> list[Claim]:
     claims = []
-    for entry_id, fields in entries:
+    for _entry_id, fields in entries:
         if not fields:  # deleted while pending
             continue
         comment_id = fields.get(b"comment_id") or fields.get("comment_id")
-        claims.append(Claim(_text(entry_id), int(comment_id)))
+        claims.append(Claim(int(comment_id)))
     return claims

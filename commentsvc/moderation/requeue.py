@@ -9,7 +9,7 @@ import threading
 
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from commentsvc.moderation.queue import ModerationQueue
 from commentsvc.moderation.services import requeue_missing
@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 
 
 class RequeueSweeper:
-    def __init__(self, sessions: sessionmaker, queue: ModerationQueue, interval: float) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], queue: ModerationQueue, interval: float
+    ) -> None:
         self.sessions = sessions
         self.queue = queue
         self.interval = interval

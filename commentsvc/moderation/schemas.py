@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from commentsvc.comments.limits import QUEUE_LIMIT_MAX
 from commentsvc.comments.schemas import PublicCommentSchema, Timestamp
 from commentsvc.moderation.services import Action
+
+QUEUE_LIMIT_DEFAULT = 10
 
 
 class QueueQuerySchema(Schema):
     limit = fields.Integer(
-        load_default=10,
-        validate=validate.Range(min=1, max=100, error="limit must be between 1 and 100."),
+        load_default=QUEUE_LIMIT_DEFAULT,
+        validate=validate.Range(
+            min=1, max=QUEUE_LIMIT_MAX, error=f"limit must be between 1 and {QUEUE_LIMIT_MAX}."
+        ),
         error_messages={"invalid": "limit must be a whole number."},
     )
 

@@ -12,9 +12,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from commentsvc.comments.limits import MAX_ID, MODERATOR_NAME_MAX
 from commentsvc.comments.models import Comment, CommentStatus
 from commentsvc.comments.own import apply_revision
-from commentsvc.comments.schemas import MAX_ID
 from commentsvc.comments.services import invalidate_page
 from commentsvc.moderation.models import Moderator
 from commentsvc.moderation.queue import ModerationQueue
@@ -47,8 +47,8 @@ def hash_token(token: str) -> str:
 def add_moderator(session: Session, name: str) -> str:
     """Create a moderator; the token is returned once and only its hash is stored."""
     name = name.strip()
-    if not name or len(name) > 100:
-        raise BadRequest("A moderator name has 1 to 100 characters.")
+    if not name or len(name) > MODERATOR_NAME_MAX:
+        raise BadRequest(f"A moderator name has 1 to {MODERATOR_NAME_MAX} characters.")
     token = secrets.token_urlsafe(32)
     session.add(Moderator(name=name, token_hash=hash_token(token)))
     try:

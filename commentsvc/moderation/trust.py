@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import Enum, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from commentsvc.comments.limits import EMAIL_MAX
 from commentsvc.moderation import history
 from commentsvc.store.database import Base, UTCDateTime, utcnow
 
@@ -24,7 +25,7 @@ class Trust(enum.StrEnum):
 class Author(Base):
     __tablename__ = "authors"
 
-    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), primary_key=True)
     trust: Mapped[Trust] = mapped_column(
         Enum(
             Trust,

@@ -1,53 +1,35 @@
-"""Database: the declarative base, one engine per app, a session per request,
-and the hook that brings the schema to the newest migration."""
+"""The database: one engine per app and a session per request.
+
+The models' base and column types live in ``store.types`` and the migrations in
+``store.migrate``; ``Base``, ``UTCDateTime`` and ``utcnow`` are importable from
+here too, where the models have always found them.
+"""
 
 from __future__ import annotations
 
-import fcntl
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, create_engine, event, text
+from flask import Flask, g
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Session, sessionmaker
 
 from commentsvc.config import ConfigError
+from commentsvc.deps import deps
+from commentsvc.store.types import Base, UTCDateTime, utcnow
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on every database (SQLite stores no zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+__all__ = [
+    "Base",
+    "Database",
+    "UTCDateTime",
+    "check_connection",
+    "init_app",
+    "make_engine",
+    "session",
+    "utcnow",
+]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -101,58 +83,16 @@ def check_connection(engine: Engine) -> None:
         raise ConfigError("DATABASE_URL", f"cannot connect to {url}: {problem}") from None
 
 
-def alembic_config(url: str) -> Any:
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return config
-
-
-def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration; safe when several processes start at once."""
-    from alembic import command
-
-    with _migration_lock(engine), engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # One process migrates; the others wait here, then find nothing to do.
-            connection.execute(text("SELECT pg_advisory_xact_lock(7424313)"))
-        config = alembic_config(str(engine.url))
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-
-
-@contextmanager
-def _migration_lock(engine: Engine) -> Iterator[None]:
-    """SQLite has no advisory locks: processes sharing the file take a lock file beside it."""
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        yield
-        return
-    with open(f"{database}.migrate-lock", "a") as lock_file:
-        fcntl.flock(lock_file, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
-
-
 class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
 
 
-def database() -> Database:
-    db: Database = current_app.extensions["commentsvc.store.database"]
-    return db
-
-
 def session() -> Session:
     """The request's session, opened on first use and closed when the request ends."""
     if "db_session" not in g:
-        g.db_session = database().sessions()
+        g.db_session = deps().database.sessions()
     db_session: Session = g.db_session
     return db_session
 
@@ -163,8 +103,5 @@ def _close_session(_exc: BaseException | None) -> None:
         db_session.close()
 
 
-def init_app(app: Flask, url: str) -> Database:
-    db = Database(make_engine(url))
-    app.extensions["commentsvc.store.database"] = db
+def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close_session)
-    return db

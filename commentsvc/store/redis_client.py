@@ -3,7 +3,6 @@ never hold up a reader; the database is the source of truth."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app
 from redis import Redis
 
 
@@ -14,14 +13,3 @@ def make_redis(url: str, timeout_seconds: float) -> Redis:
         socket_connect_timeout=timeout_seconds,
         health_check_interval=30,
     )
-
-
-def redis() -> Redis:
-    client: Redis = current_app.extensions["commentsvc.redis"]
-    return client
-
-
-def init_app(app: Flask, url: str, timeout_seconds: float) -> Redis:
-    client = make_redis(url, timeout_seconds)
-    app.extensions["commentsvc.redis"] = client
-    return client

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from commentsvc.comments.urls import InvalidURL, origin
 from commentsvc.deps import deps
 from commentsvc.web.errors import Forbidden
 
@@ -12,11 +13,17 @@ PUBLIC_PREFIXES = ("/api/v1/comments", "/api/v1/counts")
 MAX_AGE = "86400"
 
 
-def allowed_origin(origin: str | None, path: str, sites: tuple[str, ...]) -> str | None:
-    """The origin to allow on this answer, or None (no CORS headers)."""
-    if not origin or not path.startswith(PUBLIC_PREFIXES):
+def allowed_origin(header: str | None, path: str, sites: tuple[str, ...]) -> str | None:
+    """The origin to allow on this answer (the ``Origin`` header as sent), or None (no
+    CORS headers). Compared with the sites as ``origin()`` writes both."""
+    if not header or not path.startswith(PUBLIC_PREFIXES):
         return None
-    return origin if not sites or origin.lower() in sites else None
+    if not sites:
+        return header
+    try:
+        return header if origin(header) in sites else None
+    except InvalidURL:  # "null", from a sandboxed page or a file
+        return None
 
 
 def cors_headers(origin: str) -> list[tuple[str, str]]:

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, request
 
+from commentsvc.deps import deps
 from commentsvc.web.errors import NotFound
 
 # The widget's source lives at the top of the repository (embed/); installed, it is
@@ -85,7 +86,7 @@ def load_assets() -> dict[str, Asset]:
 
 
 def _serve(name: str) -> Response:
-    asset: Asset = current_app.extensions["commentsvc.web.embed"][name]
+    asset = deps().embed_assets[name]
     if asset.etag in request.if_none_match:
         response = Response(status=304)
     elif "gzip" in request.headers.get("Accept-Encoding", ""):
@@ -128,5 +129,5 @@ def embed_language(code: str) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["commentsvc.web.embed"] = load_assets()
+    """Serve the assets ``load_assets`` read (kept in the app's registry)."""
     app.register_blueprint(blueprint)

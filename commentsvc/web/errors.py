@@ -40,10 +40,9 @@ class ServiceError(Exception):
     code = 400
     message = _MESSAGES[400]
 
-    def __init__(self, message: str | None = None, **extra: Any) -> None:
+    def __init__(self, message: str | None = None) -> None:
         super().__init__(message or self.message)
         self.message = message or self.message
-        self.extra = extra
 
 
 class BadRequest(ServiceError):
@@ -123,7 +122,7 @@ def _validation_error(exc: ValidationError) -> Response:
 
 
 def _service_error(exc: ServiceError) -> Response:
-    response = envelope(exc.code, exc.message, **exc.extra)
+    response = envelope(exc.code, exc.message)
     if exc.code == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="commentsvc"'
     if isinstance(exc, TooManyRequests):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from flask import Response
 from flask.json.provider import DefaultJSONProvider
 
 
@@ -15,8 +16,8 @@ class OrjsonProvider(DefaultJSONProvider):
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         return orjson.loads(s)
 
-    def response(self, *args: Any, **kwargs: Any) -> Any:
+    def response(self, *args: Any, **kwargs: Any) -> Response:
         obj = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(
-            orjson.dumps(obj, default=self.default), mimetype=self.mimetype
-        )
+        # The app's class is Flask's Response (typed here as the sans-I/O base class).
+        response_class: type[Response] = self._app.response_class  # type: ignore[assignment]
+        return response_class(orjson.dumps(obj, default=self.default), mimetype=self.mimetype)

@@ -64,7 +64,7 @@ class QueueCollector(Collector):
 def _registry(queue: ModerationQueue) -> CollectorRegistry:
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         for collector in (COMMENTS_POSTED, DECISIONS, REQUEST_SECONDS):
             registry.register(collector)

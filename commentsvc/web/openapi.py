@@ -1,16 +1,19 @@
 """The OpenAPI 3 document, generated from the same marshmallow schemas the views
-load and dump with, so the documentation cannot drift from the code."""
+load and dump with, so the documentation cannot drift from the code.
+
+Built on the first request for it: the code that builds it (apispec) is loaded only
+by a worker that is asked for the document."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import orjson
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, Flask, Response, current_app
+from flask import Blueprint, Flask, Response
 from marshmallow import Schema, fields
 
+from commentsvc.comments.limits import COUNTS_MAX, QUEUE_LIMIT_MAX
 from commentsvc.comments.schemas import (
     CommentCreateSchema,
     CommentEditSchema,
@@ -20,7 +23,12 @@ from commentsvc.comments.schemas import (
     ThreadSchema,
     Timestamp,
 )
-from commentsvc.moderation.schemas import DecidedCommentSchema, DecisionSchema, QueueSchema
+from commentsvc.moderation.schemas import (
+    QUEUE_LIMIT_DEFAULT,
+    DecidedCommentSchema,
+    DecisionSchema,
+    QueueSchema,
+)
 
 
 class ErrorDetailSchema(Schema):
@@ -59,7 +67,7 @@ def _atom(description: str) -> dict[str, Any]:
 def _url_parameter(description: str, *, many: bool = False) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string", "format": "uri"}
     if many:
-        schema = {"type": "array", "items": schema, "minItems": 1, "maxItems": 100}
+        schema = {"type": "array", "items": schema, "minItems": 1, "maxItems": COUNTS_MAX}
     return {
         "in": "query",
         "name": "url",
@@ -70,8 +78,8 @@ def _url_parameter(description: str, *, many: bool = False) -> dict[str, Any]:
     }
 
 
-BEARER = [{"moderatorToken": []}]
-AUTHOR = [{"editToken": []}]
+BEARER: list[dict[str, list[str]]] = [{"moderatorToken": []}]
+AUTHOR: list[dict[str, list[str]]] = [{"editToken": []}]
 COMMENT_ID = {
     "in": "path",
     "name": "comment_id",
@@ -213,7 +221,12 @@ PATHS: dict[str, dict[str, Any]] = {
                 {
                     "in": "query",
                     "name": "limit",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
+                    "schema": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": QUEUE_LIMIT_MAX,
+                        "default": QUEUE_LIMIT_DEFAULT,
+                    },
                 }
             ],
             "responses": {
@@ -275,6 +288,9 @@ SCHEMAS: dict[str, type[Schema]] = {
 
 
 def build_spec() -> dict[str, Any]:
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
     marshmallow = MarshmallowPlugin()
     spec = APISpec(
         title="commentsvc",
@@ -283,7 +299,7 @@ def build_spec() -> dict[str, Any]:
         plugins=[marshmallow],
         info={"description": "Comments for article pages, moderated through a queue."},
     )
-    marshmallow.map_to_openapi_type(Timestamp, "string", "date-time")
+    marshmallow.map_to_openapi_type(Timestamp, "string", "date-time")  # type: ignore[no-untyped-call]
     spec.components.security_scheme("moderatorToken", {"type": "http", "scheme": "bearer"})
     spec.components.security_scheme("editToken", {"type": "http", "scheme": "bearer"})
     for name, schema in SCHEMAS.items():
@@ -297,11 +313,16 @@ def build_spec() -> dict[str, Any]:
 blueprint = Blueprint("openapi", __name__)
 
 
+@cache
+def document() -> bytes:
+    """The document as JSON; the same for every app (it depends on the code only)."""
+    return orjson.dumps(build_spec())
+
+
 @blueprint.get("/api/v1/openapi.json")
 def openapi_document() -> Response:
-    return Response(current_app.extensions["commentsvc.web.openapi"], mimetype="application/json")
+    return Response(document(), mimetype="application/json")
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["commentsvc.web.openapi"] = orjson.dumps(build_spec())
     app.register_blueprint(blueprint)

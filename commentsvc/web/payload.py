@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from commentsvc.comments.schemas import BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX, WEBSITE_MAX
+from commentsvc.comments.limits import BODY_MAX, EMAIL_MAX, NAME_MAX, URL_MAX, WEBSITE_MAX
 from commentsvc.web.errors import BadRequest
 
 # The largest comment a reader can write, in its largest encoding: a character takes

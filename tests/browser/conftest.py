@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from commentsvc.runtime.embedded_redis import free_port
+from tests.conftest import bearer
 
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -110,12 +111,11 @@ class Widget:
 
 
 @pytest.fixture
-def widget(make_app: Any, serve_app: Callable[[Any], str], article_site: ArticleSite) -> Widget:
+def widget(
+    make_app: Any,
+    serve_app: Callable[[Any], str],
+    article_site: ArticleSite,
+    make_moderator: Callable[[str], str],
+) -> Widget:
     app = make_app(sites=(article_site.origin,), post_rate_limit="1000/minute")
-    from commentsvc.moderation.services import add_moderator
-
-    with app.extensions["commentsvc"].database.sessions() as session:
-        token = add_moderator(session, "alice")
-    return Widget(
-        serve_app(app), article_site, app.test_client(), {"Authorization": f"Bearer {token}"}
-    )
+    return Widget(serve_app(app), article_site, app.test_client(), bearer(make_moderator("alice")))

@@ -7,20 +7,14 @@ import time
 from typing import Any
 
 from commentsvc.moderation.queue import ModerationQueue
-
-
-def queue_headers(app: Any, name: str) -> dict[str, str]:
-    from commentsvc.moderation.services import add_moderator
-
-    with app.extensions["commentsvc"].database.sessions() as session:
-        return {"Authorization": f"Bearer {add_moderator(session, name)}"}
+from tests.conftest import bearer
 
 
 def test_two_moderators_reading_at_once_never_get_the_same_comment(
-    app: Any, post_comment: Any
+    app: Any, post_comment: Any, make_moderator: Any
 ) -> None:
     ids = {post_comment(body=f"comment {n}").json["id"] for n in range(30)}
-    moderators = [queue_headers(app, name) for name in ("bob", "carol", "dave")]
+    moderators = [bearer(make_moderator(name)) for name in ("bob", "carol", "dave")]
     results: dict[int, list[list[int]]] = {n: [] for n in range(len(moderators))}
     start = threading.Barrier(len(moderators))
 
@@ -50,11 +44,11 @@ def test_two_moderators_reading_at_once_never_get_the_same_comment(
 
 
 def test_an_undecided_claim_goes_to_another_moderator_after_the_lease(
-    make_app: Any,
+    make_app: Any, make_moderator: Any
 ) -> None:
     app = make_app(moderation_lease_seconds=0.5)
     client = app.test_client()
-    bob, carol = queue_headers(app, "bob"), queue_headers(app, "carol")
+    bob, carol = bearer(make_moderator("bob")), bearer(make_moderator("carol"))
     from tests.conftest import comment_payload
 
     comment_id = client.post("/api/v1/comments", json=comment_payload()).json["id"]

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from commentsvc import start_background_work
-from tests.conftest import ARTICLE, comment_payload
+from tests.conftest import ARTICLE, bearer, comment_payload
 
 
 def wait_for(condition: Any, timeout: float = 10.0) -> Any:
@@ -20,16 +20,13 @@ def wait_for(condition: Any, timeout: float = 10.0) -> Any:
 
 
 def test_comments_posted_while_redis_is_down_are_kept_and_queued_when_it_returns_empty(
-    make_app: Any, redis_server_factory: Any
+    make_app: Any, redis_server_factory: Any, make_moderator: Any
 ) -> None:
     redis = redis_server_factory()
     app = make_app(redis_url=redis.url, requeue_in_background=True, requeue_interval_seconds=0.2)
     start_background_work(app)
     client = app.test_client()
-    from commentsvc.moderation.services import add_moderator
-
-    with app.extensions["commentsvc"].database.sessions() as session:
-        auth = {"Authorization": f"Bearer {add_moderator(session, 'alice')}"}
+    auth = bearer(make_moderator("alice"))
     before = client.post("/api/v1/comments", json=comment_payload(body="before the outage"))
 
     redis.stop()
@@ -57,15 +54,12 @@ def test_comments_posted_while_redis_is_down_are_kept_and_queued_when_it_returns
 
 
 def test_a_decision_while_redis_is_down_still_counts(
-    make_app: Any, redis_server_factory: Any
+    make_app: Any, redis_server_factory: Any, make_moderator: Any
 ) -> None:
     redis = redis_server_factory()
     app = make_app(redis_url=redis.url)
     client = app.test_client()
-    from commentsvc.moderation.services import add_moderator
-
-    with app.extensions["commentsvc"].database.sessions() as session:
-        auth = {"Authorization": f"Bearer {add_moderator(session, 'alice')}"}
+    auth = bearer(make_moderator("alice"))
     comment_id = client.post("/api/v1/comments", json=comment_payload()).json["id"]
     client.get("/api/v1/comments", query_string={"url": ARTICLE})  # cache the empty page
 
