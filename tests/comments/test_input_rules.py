@@ -128,7 +128,7 @@ def test_the_widget_limits_each_field_as_the_service_does() -> None:
     """embed.js is served as written (no build step): its maxlength attributes are
     compared with the service's limits here."""
     found = dict(
-        re.findall(r'field\("(\w+)",[^)]*maxlength: "(\d+)"', EMBED.read_text(encoding="utf-8"))
+        re.findall(r'field\("(\w+)",.*?maxlength: "(\d+)"', EMBED.read_text(encoding="utf-8"))
     )
 
     assert found == {
