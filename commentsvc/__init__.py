@@ -33,7 +33,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from commentsvc.store import database as db
     from commentsvc.store import redis_client as redisconn
     from commentsvc.store.cache import ThreadCache
-    from commentsvc.web import cors, embed, errors, health, metrics, openapi, requestlog
+    from commentsvc.web import cors, embed, errors, headers, health, metrics, openapi, requestlog
     from commentsvc.web.fastpath import CachedReads
     from commentsvc.web.jsonprovider import OrjsonProvider
 
@@ -76,6 +76,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     requestlog.init_app(app)
     cors.init_app(app)
+    headers.init_app(app)
     app.register_blueprint(comment_views.blueprint)
     app.register_blueprint(moderation_views.blueprint)
     app.register_blueprint(moderation_page.blueprint)

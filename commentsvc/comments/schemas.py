@@ -95,6 +95,17 @@ def _required(what: str) -> dict[str, str]:
     return {"required": what, "null": what}
 
 
+def body_field() -> Text:
+    """A comment's text, as readers post it and moderators correct it."""
+    return Text(
+        required=True,
+        validate=validate.Length(
+            max=BODY_MAX, error=f"Please keep your comment under {BODY_MAX:,} characters."
+        ),
+        error_messages=_required("Please write a comment."),
+    )
+
+
 class CommentCreateSchema(Schema):
     """What a reader posts. Unknown fields are rejected (marshmallow's default)."""
 
@@ -120,13 +131,7 @@ class CommentCreateSchema(Schema):
         allow_none=True,
         validate=validate.Length(max=WEBSITE_MAX, error="This web address is too long."),
     )
-    body = Text(
-        required=True,
-        validate=validate.Length(
-            max=BODY_MAX, error=f"Please keep your comment under {BODY_MAX:,} characters."
-        ),
-        error_messages=_required("Please write a comment."),
-    )
+    body = body_field()
     parent_id = fields.Integer(
         load_default=None,
         allow_none=True,

@@ -26,6 +26,7 @@ _MESSAGES = {
     403: "This is not allowed.",
     404: "There is nothing here.",
     405: "This method is not allowed here.",
+    409: "This was changed meanwhile.",
     413: "The comment is too large.",
     415: "Send the data as JSON or as a form.",
     429: "You are posting too fast. Please wait a moment and try again.",
@@ -59,6 +60,10 @@ class Forbidden(ServiceError):
 
 class NotFound(ServiceError):
     code = 404
+
+
+class Conflict(ServiceError):
+    code = 409
 
 
 class TooManyRequests(ServiceError):
