@@ -220,6 +220,8 @@
     var list = items();
     if (!list.length) { return; }
     var index = list.indexOf(current());
+    // The first key press goes to the current comment when the focus is elsewhere.
+    if (index >= 0 && !list[index].contains(document.activeElement)) { list[index].focus(); return; }
     var next = list[Math.max(0, Math.min(list.length - 1, index < 0 ? 0 : index + step))];
     setCurrent(next);
     next.focus();
