@@ -460,9 +460,9 @@ def test_screenshots_of_each_view(
     browser: Any, widget: Widget, screenshots: Callable[[Any, str], Path]
 ) -> None:
     one, two = widget.article("/2026/queues"), widget.article("/2026/caching")
+    praise = "A clear write-up. The part about **queues** helped me."
     parent = widget.published(one, name="Ada Lovelace", email="ada@example.com",
-                              website="https://ada.example.org",
-                              body="A clear write-up. The part about **queues** helped me.")  # fmt: skip
+                              website="https://ada.example.org", body=praise)  # fmt: skip
     widget.published(two, name="Ada Lovelace", email="ada@example.com", body="Thanks for this.")
     widget.post(one, name="Grace", email="grace@example.com", parent_id=parent["id"],
                 body="Agreed! `XAUTOCLAIM` is underrated.")  # fmt: skip

@@ -211,8 +211,11 @@ def test_bulk_decides_each_and_reports_unknown_ids(
 
     answer = client.post("/api/v1/moderation/bulk", json={"ids": [*made, 999], "action": "approve"},
                          headers=auth)  # fmt: skip
-    too_many = client.post("/api/v1/moderation/bulk",
-                           json={"ids": list(range(1, 102)), "action": "approve"}, headers=auth)
+    too_many = client.post(
+        "/api/v1/moderation/bulk",
+        json={"ids": list(range(1, 102)), "action": "approve"},
+        headers=auth,
+    )
     nothing = client.post("/api/v1/moderation/bulk", json={"ids": [], "action": "publish"},
                           headers=auth)  # fmt: skip
 
