@@ -263,6 +263,7 @@
         comment.status = answer.status;
         say(DONE[action] + ": the comment by " + comment.author.name + ".");
         if (belongs(answer.status)) { fill(item, comment); } else { removeItem(item); }
+        refillIfEmpty();
       })
       .catch(function (error) {
         if (error.status === 409) {
@@ -348,6 +349,7 @@
           (missing ? " " + missing + " had been deleted meanwhile." : ""));
       afterChange();
       if (current() === null && items().length) { setCurrent(items()[0]); }
+      refillIfEmpty();
     }).catch(shout);
   }
 
@@ -503,6 +505,22 @@
     });
   }
 
+  // Bursts of new comments make one claim at a time, and one more after it.
+  var waitingLoad = null, waitingAgain = false;
+  function refreshWaiting() {
+    if (waitingLoad) { waitingAgain = true; return waitingLoad; }
+    waitingLoad = loadWaiting().finally(function () {
+      waitingLoad = null;
+      if (waitingAgain) { waitingAgain = false; refreshWaiting().catch(shout); }
+    });
+    return waitingLoad;
+  }
+
+  // The last claimed comment decided: claim the next ones at once.
+  function refillIfEmpty() {
+    if (view === "waiting" && !items().length) { refreshWaiting().catch(shout); }
+  }
+
   function loadList(cursor) {
     return api("GET", listPath(cursor)).then(function (answer) {
       var list = $("comments");
@@ -562,7 +580,7 @@
         if (!response.ok || !response.body) { throw new Error("stream " + response.status); }
         opened = true;
         $("live").textContent = "New comments appear here as they arrive.";
-        if (reconnects > 0 && view === "waiting") { loadWaiting().catch(shout); }
+        if (reconnects > 0 && view === "waiting") { refreshWaiting().catch(shout); }
         reconnects = 0;
         var reader = response.body.getReader();
         var decoder = new TextDecoder();
@@ -613,7 +631,7 @@
 
   function arrived() {
     unseen += 1;
-    if (view === "waiting") { loadWaiting().catch(shout); } else { waitingNew += 1; }
+    if (view === "waiting") { refreshWaiting().catch(shout); } else { waitingNew += 1; }
     setTitle();
     $("live").textContent = "A new comment arrived.";
   }
