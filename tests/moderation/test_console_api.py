@@ -205,9 +205,10 @@ def test_history_shows_automatic_decisions_and_a_deleted_comment_is_gone(
 
 
 def test_bulk_decides_each_and_reports_unknown_ids(
-    client: Any, post_comment: Any, auth: dict[str, str]
+    client: Any, post_comment: Any, auth: dict[str, str], caplog: Any
 ) -> None:
     made = [post_comment(body=f"c{n}").json["id"] for n in range(3)]
+    caplog.set_level("INFO", logger="commentsvc.audit")
 
     answer = client.post("/api/v1/moderation/bulk", json={"ids": [*made, 999], "action": "approve"},
                          headers=auth)  # fmt: skip
@@ -221,6 +222,10 @@ def test_bulk_decides_each_and_reports_unknown_ids(
 
     assert answer.status_code == 200
     assert answer.json == {"results": {**{str(i): "approved" for i in made}, "999": "not found"}}
+    audit = [r.getMessage() for r in caplog.records if r.name == "commentsvc.audit"]
+    assert [line.split(" detail=")[0] for line in audit] == [
+        f"approved by alice comment={i}" for i in made
+    ]
     assert public_total(client) == 3
     assert client.get("/api/v1/moderation/queue", headers=auth).json["comments"] == []
     assert too_many.status_code == 422 and "ids" in too_many.json["error"]["fields"]

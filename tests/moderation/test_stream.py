@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -102,3 +103,20 @@ def test_the_stream_wants_the_token(live: str) -> None:
         assert json.loads(stream.response.read())["error"]["code"] == 401
     finally:
         stream.close()
+
+
+def test_a_stream_ends_by_itself_so_it_never_holds_a_worker_thread_for_good(
+    redis_server_factory: Any,
+) -> None:
+    from commentsvc.moderation import live
+
+    # A Redis of its own: other tests' streams may still be subscribed to the shared one.
+    redis = redis_server_factory().client()
+    chunks = list(live.server_sent_events(live.subscribe(redis), seconds=0.5))
+
+    assert chunks[0] == b"retry: 1000\n: listening\n\n"
+    # Its connection is closed too; Redis notices the closed socket a moment later.
+    deadline = time.monotonic() + 5
+    while int(redis.pubsub_numsub(live.CHANNEL)[0][1]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert int(redis.pubsub_numsub(live.CHANNEL)[0][1]) == 0
