@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 CHANNEL = "commentsvc:moderation:events"
 STREAM_SECONDS = 25.0
 RETRY_MILLISECONDS = 1000
-# A comment line now and then: proxies keep the connection, and a closed one is noticed.
-KEEPALIVE_SECONDS = 10.0
+# A comment line now and then: proxies keep the connection, and a page that closed is
+# noticed (and its thread freed) within these seconds, not only at the end.
+KEEPALIVE_SECONDS = 5.0
 POLL_SECONDS = 0.5
 
 

@@ -142,10 +142,12 @@ def decide(
     session.refresh(comment)
     if not changed and comment.status != status:
         raise _decided_meanwhile(comment)
+    # Also when nothing changed: deciding again after Redis failed mends the queue and
+    # the cached page.
+    _after_decision(queue, cache, comment.id, url)
     if changed:
         DECISIONS.labels(action.value).inc()
         # What follows a committed decision goes here.
-        _after_decision(queue, cache, comment.id, url)
         live.publish(queue.redis, "decided", id=comment.id, status=status.value,
                      by=moderator.name)  # fmt: skip
     return comment
