@@ -33,7 +33,17 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from commentsvc.store import database as db
     from commentsvc.store.cache import ThreadCache
     from commentsvc.store.redis_client import make_redis
-    from commentsvc.web import cors, embed, errors, health, metrics, openapi, payload, requestlog
+    from commentsvc.web import (
+        cors,
+        embed,
+        errors,
+        headers,
+        health,
+        metrics,
+        openapi,
+        payload,
+        requestlog,
+    )
     from commentsvc.web.fastpath import CachedReads
     from commentsvc.web.jsonprovider import OrjsonProvider
 
@@ -77,6 +87,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     requestlog.init_app(app)
     payload.init_app(app)
     cors.init_app(app)
+    headers.init_app(app)
     app.register_blueprint(comment_views.blueprint)
     app.register_blueprint(comment_pages.blueprint)
     app.register_blueprint(moderation_views.blueprint)

@@ -42,6 +42,8 @@ class Comment(Base):
         Index("ix_comments_status_created", "status", "created_at"),
         # The duplicate rule looks at a reader's earlier comments on the article.
         Index("ix_comments_thread_email", "thread_id", "author_email"),
+        # Moderators look up an author's comments across articles, newest first.
+        Index("ix_comments_author_email", "author_email", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -139,7 +139,8 @@ def _required(what: str) -> dict[str, str | list[Any] | dict[Any, Any]]:
     return {"required": what, "null": what}
 
 
-def _body() -> Text:
+def body_field() -> Text:
+    """A comment's text, as readers post it and moderators correct it."""
     return Text(
         required=True,
         validate=validate.Length(
@@ -174,7 +175,7 @@ class CommentCreateSchema(Schema):
         allow_none=True,
         validate=validate.Length(max=WEBSITE_MAX, error="This web address is too long."),
     )
-    body = _body()
+    body = body_field()
     parent_id = fields.Integer(
         load_default=None,
         allow_none=True,
@@ -223,7 +224,7 @@ class CommentCreateSchema(Schema):
 class CommentEditSchema(Schema):
     """A reader's new text for their own comment."""
 
-    body = _body()
+    body = body_field()
 
     @validates_schema
     def check_body(self, data: dict[str, Any], **_kwargs: Any) -> None:

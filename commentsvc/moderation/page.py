@@ -1,24 +1,29 @@
-"""The moderation page: a static page that works the review endpoint with the
-moderator's token. Served under a strict Content-Security-Policy, so even a
-rendering mistake could not run a commenter's text as script."""
+"""The moderation console at ``/moderate``: a static page that works the moderation
+API with the moderator's token. Served only here, under the strict
+Content-Security-Policy of every HTML answer (``web.headers``); its script and
+stylesheet are plain static files."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
 
+from commentsvc.web.errors import NotFound
+from commentsvc.web.headers import HTML_HEADERS
+
 blueprint = Blueprint("moderation_page", __name__)
 
-PAGE_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-    "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
+PAGE = "moderate.html"
 
 
 @blueprint.get("/moderate")
 def moderation_page() -> Response:
-    response = current_app.send_static_file("moderate.html")
-    response.headers["Content-Security-Policy"] = PAGE_CSP
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response = current_app.send_static_file(PAGE)
+    response.headers.update(HTML_HEADERS)
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+@blueprint.get(f"/static/{PAGE}")
+def not_the_page() -> Response:
+    # The static route would serve the page's file too; the page lives at /moderate.
+    raise NotFound("The moderation page is at /moderate.")

@@ -18,18 +18,22 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import ResponseError
 
+from commentsvc.moderation import live
+
 STREAM = "commentsvc:moderation"
 ENTRIES = "commentsvc:moderation:entries"
 GROUP = "moderators"
 
 # Atomic: a comment is on the stream at most once, and the group always exists
-# (also right after Redis came back empty).
+# (also right after Redis came back empty). Open moderation pages hear of it in the
+# same step (ARGV[3]: the live events' channel), without another round trip.
 _PUSH = """
 local existing = redis.call('HGET', KEYS[2], ARGV[1])
 if existing then return existing end
 redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[2], '0', 'MKSTREAM')
 local entry = redis.call('XADD', KEYS[1], '*', 'comment_id', ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], entry)
+redis.call('PUBLISH', ARGV[3], '{"event":"pending","id":' .. tonumber(ARGV[1]) .. '}')
 return entry
 """
 
@@ -56,7 +60,7 @@ class ModerationQueue:
         self._remove = redis.register_script(_REMOVE)
 
     def push(self, comment_id: int) -> str:
-        entry = self._push(keys=[STREAM, ENTRIES], args=[comment_id, GROUP])
+        entry = self._push(keys=[STREAM, ENTRIES], args=[comment_id, GROUP, live.CHANNEL])
         return entry.decode() if isinstance(entry, bytes) else str(entry)
 
     def remove(self, comment_id: int) -> bool:

@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
 
-from commentsvc.comments.limits import QUEUE_LIMIT_MAX
-from commentsvc.comments.schemas import PublicCommentSchema, Timestamp
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from commentsvc.comments.limits import EMAIL_MAX, MAX_ID, QUEUE_LIMIT_MAX
+from commentsvc.comments.models import CommentStatus
+from commentsvc.comments.rendering import has_visible_text
+from commentsvc.comments.schemas import (
+    ArticleURL,
+    Email,
+    PublicCommentSchema,
+    Text,
+    Timestamp,
+    body_field,
+)
 from commentsvc.moderation.services import Action
+from commentsvc.moderation.trust import Trust
+
+BULK_MAX = 100
+SEARCH_MAX = 200
 
 QUEUE_LIMIT_DEFAULT = 10
 
 
-class QueueQuerySchema(Schema):
-    limit = fields.Integer(
-        load_default=QUEUE_LIMIT_DEFAULT,
+def _limit(default: int) -> fields.Integer:
+    return fields.Integer(
+        load_default=default,
         validate=validate.Range(
             min=1, max=QUEUE_LIMIT_MAX, error=f"limit must be between 1 and {QUEUE_LIMIT_MAX}."
         ),
         error_messages={"invalid": "limit must be a whole number."},
     )
+
+
+class QueueQuerySchema(Schema):
+    limit = _limit(QUEUE_LIMIT_DEFAULT)
 
 
 class QueuedCommentSchema(PublicCommentSchema):
@@ -36,20 +55,91 @@ class QueuedCommentSchema(PublicCommentSchema):
     revises_id = fields.Integer(allow_none=True, required=True)
 
 
+class ParentSchema(Schema):
+    id = fields.Integer(required=True)
+    author = fields.String(required=True, metadata={"description": "The parent's author name"})
+    text = fields.String(required=True, metadata={"description": "The start of its raw text"})
+
+
+def _decided_by(comment: Any) -> str | None:
+    return comment.decided_by.name if comment.decided_by is not None else None
+
+
+class ModeratedCommentSchema(QueuedCommentSchema):
+    """A comment in the moderation console: the queue item, how and by whom it was
+    decided, the parent of a reply, and the author's other comments by status."""
+
+    spam_score = fields.Float(required=True)
+    decided_at = Timestamp(allow_none=True, required=True)
+    decided_by = fields.Function(
+        _decided_by,
+        required=True,
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "nullable": True,
+            "description": "None: not decided by a moderator",
+        },
+    )
+    parent = fields.Nested(ParentSchema, allow_none=True, required=True)
+    author_history = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "The author's other comments by status"},
+    )
+    author_trust = fields.String(
+        required=True, validate=validate.OneOf([trust.value for trust in Trust])
+    )
+
+
 class QueueSchema(Schema):
-    comments = fields.List(fields.Nested(QueuedCommentSchema), required=True)
+    comments = fields.List(fields.Nested(ModeratedCommentSchema), required=True)
+
+
+class ListQuerySchema(Schema):
+    status = fields.Enum(
+        CommentStatus,
+        by_value=True,
+        load_default=None,
+        error_messages={"unknown": "status must be pending, approved, rejected or spam."},
+    )
+    url = ArticleURL(load_default=None)
+    q = Text(
+        load_default=None,
+        validate=validate.Length(
+            max=SEARCH_MAX, error=f"Search for at most {SEARCH_MAX} characters."
+        ),
+    )
+    email = Email(load_default=None, validate=validate.Length(max=EMAIL_MAX))
+    limit = _limit(20)
+    cursor = fields.String(load_default=None, validate=validate.Length(max=20))
+
+
+class CommentListSchema(Schema):
+    comments = fields.List(fields.Nested(ModeratedCommentSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+_ACTION_MESSAGES: dict[str, Any] = {
+    "required": "Say what to do: approve, reject or spam.",
+    "null": "Say what to do: approve, reject or spam.",
+    "unknown": "The action must be approve, reject or spam.",
+}
+
+
+def _action() -> fields.Enum[Action]:
+    return fields.Enum(Action, by_value=True, required=True, error_messages=_ACTION_MESSAGES)
 
 
 class DecisionSchema(Schema):
-    action = fields.Enum(
-        Action,
+    action = _action()
+    expected_status = fields.Enum(
+        CommentStatus,
         by_value=True,
-        required=True,
-        error_messages={
-            "required": "Say what to do: approve, reject or spam.",
-            "null": "Say what to do: approve, reject or spam.",
-            "unknown": "The action must be approve, reject or spam.",
-        },
+        load_default=None,
+        metadata={"description": "The status the moderator saw: 409 if it changed since"},
+        error_messages={"unknown": "expected_status must be pending, approved, rejected or spam."},
     )
 
 
@@ -58,3 +148,83 @@ class DecidedCommentSchema(Schema):
     status = fields.String(required=True)
     decided_at = Timestamp(allow_none=True, required=True)
     decided_by = fields.String(attribute="decided_by.name", allow_none=True, required=True)
+
+
+class EditSchema(Schema):
+    body = body_field()
+
+    @validates_schema
+    def check_visible(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if not has_visible_text(data["body"]):
+            raise ValidationError({"body": ["Please write a comment."]})
+
+    @post_load
+    def strip_body(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        data["body"] = data["body"].strip()
+        return data
+
+
+class BulkDecisionSchema(Schema):
+    ids = fields.List(
+        fields.Integer(
+            strict=True,
+            validate=validate.Range(min=1, max=MAX_ID, error="Ids are whole numbers from 1."),
+        ),
+        required=True,
+        validate=validate.Length(
+            min=1, max=BULK_MAX, error=f"Give between 1 and {BULK_MAX} comment ids."
+        ),
+        error_messages={"required": "Give the comment ids as ids."},
+    )
+    action = _action()
+
+
+class BulkResultSchema(Schema):
+    results = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": 'By id: the status now, or "not found"'},
+    )
+
+
+class HistoryEventSchema(Schema):
+    action = fields.String(required=True)
+    by = fields.String(required=True)
+    at = Timestamp(required=True)
+    detail = fields.Dict(allow_none=True)
+
+
+class HistorySchema(Schema):
+    events = fields.List(fields.Nested(HistoryEventSchema), required=True)
+
+
+class AuthorEmailSchema(Schema):
+    email = Email(required=True, validate=validate.Length(max=EMAIL_MAX))
+
+
+class TrustChangeSchema(Schema):
+    trust = fields.Enum(
+        Trust,
+        by_value=True,
+        required=True,
+        error_messages={
+            "required": "Say how to treat this author: trusted, blocked or none.",
+            "null": "Say how to treat this author: trusted, blocked or none.",
+            "unknown": "trust must be trusted, blocked or none.",
+        },
+    )
+
+
+class AuthorTrustSchema(Schema):
+    email = fields.String(required=True)
+    trust = fields.String(required=True)
+
+
+class AuthorSummarySchema(AuthorTrustSchema):
+    comments = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "The author's comments by status"},
+    )

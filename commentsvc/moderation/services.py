@@ -15,12 +15,14 @@ from sqlalchemy.orm import Session
 from commentsvc.comments.limits import MAX_ID, MODERATOR_NAME_MAX
 from commentsvc.comments.models import Comment, CommentStatus
 from commentsvc.comments.own import apply_revision
+from commentsvc.comments.rendering import render
 from commentsvc.comments.services import invalidate_page
+from commentsvc.moderation import history, live
 from commentsvc.moderation.models import Moderator
 from commentsvc.moderation.queue import ModerationQueue
 from commentsvc.store.cache import ThreadCache
 from commentsvc.store.database import utcnow
-from commentsvc.web.errors import BadRequest, NotFound
+from commentsvc.web.errors import BadRequest, Conflict, NotFound
 from commentsvc.web.metrics import DECISIONS
 
 log = logging.getLogger(__name__)
@@ -114,38 +116,126 @@ def decide(
     moderator: Moderator,
     comment_id: int,
     action: Action,
+    expected_status: CommentStatus | None = None,
 ) -> Comment:
-    """Record the decision (who, when), then take the comment off the queue and
-    refresh the article's cached page. Deciding the same way twice is harmless."""
+    """Record the decision (who, when, in the history), then take the comment off the
+    queue and refresh the article's cached page and count. Any status may become any
+    other; deciding the same way twice is harmless. With ``expected_status`` (the
+    status the moderator saw), a comment someone else decided since is a 409."""
     comment = _find(session, comment_id, for_update=True)
-    url = comment.thread.url
+    url, previous = comment.thread.url, comment.status
     status = STATUS_OF_ACTION[action]
     # Conditional, so that of two moderators deciding at once only the first decision
     # is recorded, and both answers show it (SQLite has no row locks to serialise them).
-    session.execute(
+    unchanged = [Comment.status != status]
+    if expected_status is not None:
+        unchanged.append(Comment.status == expected_status)
+    changed = session.execute(  # type: ignore[attr-defined]
         update(Comment)
-        .where(Comment.id == comment_id, Comment.status != status)
+        .where(Comment.id == comment_id, *unchanged)
         .values(status=status, decided_at=utcnow(), decided_by_id=moderator.id)
-    )
-    # A reader's edit of a published comment, approved: it becomes the published text.
-    revised = apply_revision(session, comment) if status == CommentStatus.APPROVED else None
+    ).rowcount
+    revised = None
+    if changed:
+        history.record(session, status.value, moderator.name, comment_id=comment_id,
+                       detail={"from": previous.value})  # fmt: skip
+        # What else a decision changes goes here, in the same transaction.
+        if status == CommentStatus.APPROVED:
+            # A reader's edit of a published comment: it becomes the published text.
+            revised = apply_revision(session, comment)
     session.commit()
-    if revised is None:
-        session.refresh(comment)
-    else:
+    if revised is not None:
         comment.status, comment.decided_at, comment.decided_by = status, utcnow(), moderator
-    DECISIONS.labels(action.value).inc()
+    else:
+        session.refresh(comment)
+    if not changed and comment.status != status:
+        raise _decided_meanwhile(comment)
+    # Also when nothing changed: deciding again after Redis failed mends the queue and
+    # the cached page.
     _after_decision(queue, cache, comment.id, url)
+    if changed:
+        DECISIONS.labels(action.value).inc()
+        # What follows a committed decision goes here.
+        live.publish(queue.redis, "decided", id=comment.id, status=status.value,
+                     by=moderator.name)  # fmt: skip
     return comment
 
 
-def delete(session: Session, queue: ModerationQueue, cache: ThreadCache, comment_id: int) -> None:
+def _decided_meanwhile(comment: Comment) -> Conflict:
+    by = comment.decided_by.name if comment.decided_by else "Someone"
+    return Conflict(
+        f"{by} decided this comment meanwhile: it is {STATUS_WORDS[comment.status]} now.",
+        status=comment.status.value,
+    )
+
+
+STATUS_WORDS = {
+    CommentStatus.PENDING: "waiting",
+    CommentStatus.APPROVED: "published",
+    CommentStatus.REJECTED: "rejected",
+    CommentStatus.SPAM: "spam",
+}
+
+
+def decide_many(
+    session: Session,
+    queue: ModerationQueue,
+    cache: ThreadCache,
+    moderator: Moderator,
+    comment_ids: list[int],
+    action: Action,
+) -> dict[str, str]:
+    """Each comment decided on its own (its own transaction, as one decision): a
+    missing one is reported as ``"not found"`` and the others stand."""
+    results: dict[str, str] = {}
+    for comment_id in dict.fromkeys(comment_ids):
+        try:
+            comment = decide(session, queue, cache, moderator, comment_id, action)
+        except NotFound:
+            results[str(comment_id)] = "not found"
+        else:
+            results[str(comment_id)] = comment.status.value
+    return results
+
+
+def edit(
+    session: Session, cache: ThreadCache, moderator: Moderator, comment_id: int, body: str
+) -> Comment:
+    """A moderator's correction: rendered like a reader's text; the old text is kept
+    in the history. A published comment's page shows the new text at once."""
+    comment = _find(session, comment_id, for_update=True)
+    if body == comment.body:
+        return comment
+    history.record(session, history.EDITED, moderator.name, comment_id=comment_id,
+                   detail={"old": comment.body})  # fmt: skip
+    comment.body, comment.html = body, render(body)
+    session.commit()
+    if comment.status == CommentStatus.APPROVED:
+        invalidate_page(cache, comment.thread.url)
+    return comment
+
+
+def comment_history(session: Session, comment_id: int) -> list[history.HistoryEntry]:
     comment = _find(session, comment_id)
-    url = comment.thread.url
+    return history.history_of(session, comment.id, comment.created_at, comment.author_name)
+
+
+def delete(
+    session: Session,
+    queue: ModerationQueue,
+    cache: ThreadCache,
+    moderator: Moderator,
+    comment_id: int,
+) -> None:
+    comment = _find(session, comment_id)
+    url, by = comment.thread.url, moderator.name
+    history.record(session, history.DELETED, by, comment_id=comment_id, email=comment.author_email,
+                   detail={"status": comment.status.value, "url": url})  # fmt: skip
     session.delete(comment)
     session.commit()
     DECISIONS.labels("delete").inc()
     _after_decision(queue, cache, comment_id, url)
+    live.publish(queue.redis, "deleted", id=comment_id, by=by)
 
 
 def _find(session: Session, comment_id: int, *, for_update: bool = False) -> Comment:

@@ -28,6 +28,7 @@ _MESSAGES = {
     403: "This is not allowed.",
     404: "There is nothing here.",
     405: "This method is not allowed here.",
+    409: "This was changed meanwhile.",
     413: "The comment is too large.",
     415: "Send the data as JSON or as a form.",
     429: "You are posting too fast. Please wait a moment and try again.",
@@ -40,9 +41,11 @@ class ServiceError(Exception):
     code = 400
     message = _MESSAGES[400]
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, **extra: Any) -> None:
         super().__init__(message or self.message)
         self.message = message or self.message
+        # More of the envelope: the fields of a refused value, the state of a conflict.
+        self.extra = extra
 
 
 class BadRequest(ServiceError):
@@ -60,6 +63,10 @@ class Forbidden(ServiceError):
 
 class NotFound(ServiceError):
     code = 404
+
+
+class Conflict(ServiceError):
+    code = 409
 
 
 class TooManyRequests(ServiceError):
@@ -122,7 +129,7 @@ def _validation_error(exc: ValidationError) -> Response:
 
 
 def _service_error(exc: ServiceError) -> Response:
-    response = envelope(exc.code, exc.message)
+    response = envelope(exc.code, exc.message, **exc.extra)
     if exc.code == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="commentsvc"'
     if isinstance(exc, TooManyRequests):

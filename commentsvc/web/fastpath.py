@@ -29,6 +29,7 @@ from commentsvc.web.requestlog import HEADER, record, request_id
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 MAX_COUNTS = 100  # as CountsQuerySchema allows
 JSON = ("Content-Type", "application/json")
+NOSNIFF = ("X-Content-Type-Options", "nosniff")  # as web.headers adds to Flask's answers
 
 
 @lru_cache(maxsize=2048)  # pure; the same queries come again and again
@@ -98,7 +99,8 @@ class CachedReads:
                  body: bytes) -> Iterable[bytes]:  # fmt: skip
         path = environ["PATH_INFO"]
         identifier = request_id(environ.get("HTTP_X_REQUEST_ID"))
-        headers += [("Content-Length", str(len(body))), ("Vary", "Origin"), (HEADER, identifier)]
+        headers += [("Content-Length", str(len(body))), ("Vary", "Origin"), (HEADER, identifier),
+                    NOSNIFF]  # fmt: skip
         origin = allowed_origin(environ.get("HTTP_ORIGIN"), path, self.sites)
         if origin is not None:
             headers += cors_headers(origin)

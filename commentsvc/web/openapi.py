@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, Response
 from marshmallow import Schema, fields
 
 from commentsvc.comments.limits import COUNTS_MAX, QUEUE_LIMIT_MAX
+from commentsvc.comments.models import CommentStatus
 from commentsvc.comments.schemas import (
     CommentCreateSchema,
     CommentEditSchema,
@@ -25,9 +26,19 @@ from commentsvc.comments.schemas import (
 )
 from commentsvc.moderation.schemas import (
     QUEUE_LIMIT_DEFAULT,
+    SEARCH_MAX,
+    AuthorSummarySchema,
+    AuthorTrustSchema,
+    BulkDecisionSchema,
+    BulkResultSchema,
+    CommentListSchema,
     DecidedCommentSchema,
     DecisionSchema,
+    EditSchema,
+    HistorySchema,
+    ModeratedCommentSchema,
     QueueSchema,
+    TrustChangeSchema,
 )
 
 
@@ -76,6 +87,10 @@ def _url_parameter(description: str, *, many: bool = False) -> dict[str, Any]:
         "description": description,
         **({"style": "form", "explode": True} if many else {}),
     }
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"in": "query", "name": name, "schema": schema, "description": description}
 
 
 BEARER: list[dict[str, list[str]]] = [{"moderatorToken": []}]
@@ -240,14 +255,28 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/moderation/comments/{comment_id}": {
         "parameters": [COMMENT_ID],
         "post": {
-            "summary": "Approve, reject or mark as spam",
+            "summary": "Approve, reject or mark as spam, from any status",
             "security": BEARER,
             "requestBody": {"required": True, **_json("Decision")},
             "responses": {
                 "200": {"description": "The decision", **_json("DecidedComment")},
                 "400": _error("Malformed body"),
                 "404": _error("No such comment"),
+                "409": _error("Decided by someone else since expected_status"),
                 "422": _error("An unknown action"),
+                **AUTH_ERRORS,
+            },
+        },
+        "patch": {
+            "summary": "Correct a comment's text; it is rendered again, the old text kept in "
+            "its history",
+            "security": BEARER,
+            "requestBody": {"required": True, **_json("Edit")},
+            "responses": {
+                "200": {"description": "The comment, re-rendered", **_json("ModeratedComment")},
+                "400": _error("Malformed body"),
+                "404": _error("No such comment"),
+                "422": _error("A missing, blank or too long body"),
                 **AUTH_ERRORS,
             },
         },
@@ -260,6 +289,123 @@ PATHS: dict[str, dict[str, Any]] = {
                 **AUTH_ERRORS,
             },
         },
+    },
+    "/api/v1/moderation/comments": {
+        "get": {
+            "summary": "Comments by status, text, author or article, newest first; claims nothing",
+            "security": BEARER,
+            "parameters": [
+                _query(
+                    "status",
+                    {"type": "string", "enum": [s.value for s in CommentStatus]},
+                    "Only comments of this status (default: all)",
+                ),
+                _query(
+                    "url",
+                    {"type": "string", "format": "uri"},
+                    "Only this article (normalised like a posted url)",
+                ),
+                _query(
+                    "q",
+                    {"type": "string", "maxLength": SEARCH_MAX},
+                    "Text in the body or the author name, any case",
+                ),
+                _query(
+                    "email",
+                    {"type": "string", "format": "email"},
+                    "Only this author (normalised like a posted email)",
+                ),
+                _query(
+                    "limit",
+                    {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                    "Comments per page",
+                ),
+                _query(
+                    "cursor",
+                    {"type": "string", "maxLength": 20},
+                    "next_cursor of the previous page",
+                ),
+            ],  # fmt: skip
+            "responses": {
+                "200": {"description": "A page of comments", **_json("CommentList")},
+                "422": _error("A bad parameter"),
+                **AUTH_ERRORS,
+            },
+        }
+    },
+    "/api/v1/moderation/comments/{comment_id}/history": {
+        "parameters": [COMMENT_ID],
+        "get": {
+            "summary": "What happened to the comment, oldest first: posted, automatic "
+            'decisions (by "rule: ..."), moderators\' decisions and edits',
+            "security": BEARER,
+            "responses": {
+                "200": {"description": "The events", **_json("History")},
+                "404": _error("No such comment (a deleted one is gone)"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/api/v1/moderation/bulk": {
+        "post": {
+            "summary": "One decision for many comments; each is decided on its own, an "
+            "unknown id is reported and the others stand",
+            "security": BEARER,
+            "requestBody": {"required": True, **_json("BulkDecision")},
+            "responses": {
+                "200": {"description": "The outcome per id", **_json("BulkResult")},
+                "400": _error("Malformed body"),
+                "422": _error("An unknown action, or no ids or more than 100"),
+                **AUTH_ERRORS,
+            },
+        }
+    },
+    "/api/v1/moderation/authors/{email}": {
+        "parameters": [
+            {
+                "in": "path",
+                "name": "email",
+                "required": True,
+                "schema": {"type": "string", "format": "email"},
+            }
+        ],  # fmt: skip
+        "get": {
+            "summary": "An author's trust and comments by status",
+            "security": BEARER,
+            "responses": {
+                "200": {"description": "The author", **_json("AuthorSummary")},
+                "422": _error("Not an email address"),
+                **AUTH_ERRORS,
+            },
+        },
+        "put": {
+            "summary": "Trust an author (their next comments are published at once), block "
+            "them (straight to spam) or neither",
+            "security": BEARER,
+            "requestBody": {"required": True, **_json("TrustChange")},
+            "responses": {
+                "200": {"description": "The author's trust now", **_json("AuthorTrust")},
+                "400": _error("Malformed body"),
+                "422": _error("Not an email address, or an unknown trust"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
+    "/api/v1/moderation/stream": {
+        "get": {
+            "summary": 'Live events: `event: pending` with `data: {"id": N}` for each '
+            "comment that starts waiting, `decided` and `deleted` for other moderators' "
+            "decisions. Each answer lasts about 25 seconds, then the client reconnects.",
+            "security": BEARER,
+            "responses": {
+                "200": {
+                    "description": "Server-sent events",
+                    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                },
+                "503": _error("Redis is not answering"),
+                **AUTH_ERRORS,
+            },
+        }
     },
     "/healthz": {
         "get": {
@@ -279,9 +425,18 @@ SCHEMAS: dict[str, type[Schema]] = {
     "OwnComment": OwnCommentSchema,
     "Thread": ThreadSchema,
     "Counts": CountsSchema,
+    "ModeratedComment": ModeratedCommentSchema,
     "Queue": QueueSchema,
     "Decision": DecisionSchema,
     "DecidedComment": DecidedCommentSchema,
+    "CommentList": CommentListSchema,
+    "Edit": EditSchema,
+    "BulkDecision": BulkDecisionSchema,
+    "BulkResult": BulkResultSchema,
+    "History": HistorySchema,
+    "TrustChange": TrustChangeSchema,
+    "AuthorTrust": AuthorTrustSchema,
+    "AuthorSummary": AuthorSummarySchema,
     "ErrorEnvelope": ErrorEnvelopeSchema,
     "Health": HealthSchema,
 }

@@ -43,7 +43,7 @@ def test_a_moderator_approves_from_the_page_and_hostile_text_stays_text(
     assert page.locator("#comments img, #comments script").count() == 0
 
     comments.nth(1).get_by_role("button", name="Approve").click()
-    playwright_api.expect(page.get_by_role("status")).to_contain_text("approved")
+    playwright_api.expect(page.get_by_role("status")).to_contain_text("Approved")
     playwright_api.expect(comments).to_have_count(1)
 
     thread = client.get("/api/v1/comments", query_string={"url": ARTICLE}).json

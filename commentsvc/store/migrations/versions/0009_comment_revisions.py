@@ -1,7 +1,7 @@
 """Readers' edits of their published comments, waiting for moderation.
 
 Revision ID: 0009
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
