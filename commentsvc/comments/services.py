@@ -6,7 +6,6 @@ Services take their session, queue and cache as arguments; they raise
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,8 +31,6 @@ from commentsvc.store.redis_failures import tolerated
 from commentsvc.web.errors import Forbidden
 from commentsvc.web.metrics import COMMENTS_POSTED
 
-log = logging.getLogger(__name__)
-
 _public = PublicCommentSchema(many=True)
 
 
@@ -47,10 +44,6 @@ def check_site(sites: tuple[str, ...], url: Any) -> None:
         return  # the schema reports it, with every other bad field
     if origin not in sites:
         raise Forbidden("Comments are not enabled for this website.")
-
-
-def find_thread(session: Session, url: str) -> Thread | None:
-    return session.scalar(select(Thread).where(Thread.url == url))
 
 
 @dataclass(frozen=True)
