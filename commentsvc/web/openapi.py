@@ -13,6 +13,7 @@ from marshmallow import Schema, fields
 
 from commentsvc.comments.schemas import (
     CommentCreateSchema,
+    CountsQuerySchema,
     CountsSchema,
     CreatedCommentSchema,
     ThreadSchema,
@@ -69,6 +70,7 @@ COMMENT_ID = {
     "schema": {"type": "integer", "minimum": 1},
 }
 AUTH_ERRORS = {"401": _error("No token, or a wrong one")}
+NOT_A_SITE = "An article outside the configured sites (COMMENTSVC_SITES)"
 
 PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/comments": {
@@ -78,7 +80,8 @@ PATHS: dict[str, dict[str, Any]] = {
             "responses": {
                 "200": {"description": "The article's thread", **_json("Thread")},
                 "304": {"description": "Not modified since the ETag in If-None-Match"},
-                "422": _error("A missing or malformed url"),
+                "403": _error(NOT_A_SITE),
+                "422": _error("A missing or malformed url (the first one given)"),
             },
         },
         "post": {
@@ -98,6 +101,17 @@ PATHS: dict[str, dict[str, Any]] = {
                 "413": _error("Too large"),
                 "422": _error("Bad fields, all of them reported at once"),
                 "429": _error("Too many posts from this address"),
+                "503": _error("Posting is paused: Redis refuses writes, posts cannot be counted"),
+            },
+            "links": {
+                "decide": {
+                    "operationId": "decideComment",
+                    "parameters": {"comment_id": "$response.body#/id"},
+                },
+                "delete": {
+                    "operationId": "deleteComment",
+                    "parameters": {"comment_id": "$response.body#/id"},
+                },
             },
         },
     },
@@ -107,9 +121,28 @@ PATHS: dict[str, dict[str, Any]] = {
             "parameters": [_url_parameter("Article addresses", many=True)],
             "responses": {
                 "200": {"description": "Counts by the address as asked", **_json("Counts")},
-                "422": _error("Missing or malformed url"),
+                "403": _error(NOT_A_SITE),
+                "414": _error("The request line is too long: use POST"),
+                "422": _error("Missing or malformed url, or more than 100"),
             },
-        }
+        },
+        "post": {
+            "summary": "The same counts, the addresses in the body (for long lists)",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": "CountsQuery"},
+                    "application/x-www-form-urlencoded": {"schema": "CountsQuery"},
+                },
+            },
+            "responses": {
+                "200": {"description": "Counts by the address as asked", **_json("Counts")},
+                "400": _error("Malformed body"),
+                "403": _error(NOT_A_SITE),
+                "413": _error("Too large"),
+                "422": _error("Missing or malformed url, or more than 100"),
+            },
+        },
     },
     "/api/v1/moderation/queue": {
         "get": {
@@ -133,6 +166,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/moderation/comments/{comment_id}": {
         "parameters": [COMMENT_ID],
         "post": {
+            "operationId": "decideComment",
             "summary": "Approve, reject or mark as spam",
             "security": BEARER,
             "requestBody": {"required": True, **_json("Decision")},
@@ -145,6 +179,7 @@ PATHS: dict[str, dict[str, Any]] = {
             },
         },
         "delete": {
+            "operationId": "deleteComment",
             "summary": "Delete a comment for good",
             "security": BEARER,
             "responses": {
@@ -170,6 +205,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     "CreatedComment": CreatedCommentSchema,
     "Thread": ThreadSchema,
     "Counts": CountsSchema,
+    "CountsQuery": CountsQuerySchema,
     "Queue": QueueSchema,
     "Decision": DecisionSchema,
     "DecidedComment": DecidedCommentSchema,
