@@ -48,21 +48,37 @@ class Answer:
     body: bytes
 
 
-@lru_cache(maxsize=2048)  # pure; the same queries come again and again
+# Parsing and checking a query is pure, and the same queries come again and again:
+# they are remembered, the short ones only, so that memory stays small (a few MB)
+# whatever readers send.
+MEMO_CHARS = 4096
+_memo = lru_cache(maxsize=512)
+
+
+def _remembered(function: Any, argument: Any, size: int) -> Any:
+    return function(argument) if size <= MEMO_CHARS else function.__wrapped__(argument)
+
+
 def article_urls(query_string: str) -> tuple[str, ...]:
     """Every ``url`` parameter of a raw (WSGI, latin-1) query string, blank ones too."""
+    urls: tuple[str, ...] = _remembered(_article_urls, query_string, len(query_string))
+    return urls
+
+
+@_memo
+def _article_urls(query_string: str) -> tuple[str, ...]:
     query = query_string.encode("latin-1").decode("utf-8", "replace")
     return tuple(value for name, value in parse_qsl(query, keep_blank_values=True) if name == "url")
 
 
-@lru_cache(maxsize=2048)
-def _thread_url(asked: tuple[str, ...]) -> str:
-    """The normalised article address; ValidationError (not cached) when bad."""
-    url: str = _thread_query.load({"url": asked[0]} if asked else {})["url"]
+@_memo
+def _thread_url(first: str | None) -> str:
+    """The normalised article address; ValidationError (never remembered) when bad."""
+    url: str = _thread_query.load({} if first is None else {"url": first})["url"]
     return url
 
 
-@lru_cache(maxsize=2048)
+@_memo
 def _counts_urls(asked: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(_counts_query.load({"url": list(asked)})["url"])
 
@@ -73,7 +89,13 @@ class Reads:
     sites: tuple[str, ...]
 
     def thread(self, environ: dict[str, Any], sessions: Callable[[], Session]) -> Answer:
-        url = _thread_url(article_urls(environ.get("QUERY_STRING", "")))
+        asked = article_urls(environ.get("QUERY_STRING", ""))
+        first = asked[0] if asked else None
+        url = (
+            _thread_url(first)
+            if first is None or len(first) <= MEMO_CHARS
+            else (_thread_url.__wrapped__(first))
+        )
         services.check_site(self.sites, url)
         # The one ETag a reader's browser sends back; the cache answers it without the body.
         known = next(iter(parse_etags(environ.get("HTTP_IF_NONE_MATCH"))), "")
@@ -85,7 +107,7 @@ class Reads:
 
     def counts(self, asked: tuple[str, ...], sessions: Callable[[], Session]) -> Answer:
         """``asked``: the article addresses as the reader gave them (GET or POST)."""
-        normalised = _counts_urls(asked)
+        normalised: tuple[str, ...] = _remembered(_counts_urls, asked, sum(map(len, asked)))
         for url in set(normalised):
             services.check_site(self.sites, url)
         found = services.count_approved(sessions, self.cache, list(normalised))
