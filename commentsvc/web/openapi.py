@@ -44,6 +44,12 @@ def _json(schema: str) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": schema}}}
 
 
+def _json_or_form(schema: str) -> dict[str, Any]:
+    """A body sent as JSON by scripts, or form-encoded by a plain HTML form."""
+    types = ("application/json", "application/x-www-form-urlencoded")
+    return {"required": True, "content": {kind: {"schema": schema} for kind in types}}
+
+
 def _error(description: str) -> dict[str, Any]:
     return {"description": description, **_json("ErrorEnvelope")}
 
@@ -86,13 +92,7 @@ PATHS: dict[str, dict[str, Any]] = {
         },
         "post": {
             "summary": "Post a comment; it waits for moderation",
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": "CommentCreate"},
-                    "application/x-www-form-urlencoded": {"schema": "CommentCreate"},
-                },
-            },
+            "requestBody": _json_or_form("CommentCreate"),
             "responses": {
                 "202": {"description": "Stored, waiting for moderation", **_json("CreatedComment")},
                 "303": {"description": "Form posts: back to the article"},
@@ -128,13 +128,7 @@ PATHS: dict[str, dict[str, Any]] = {
         },
         "post": {
             "summary": "The same counts, the addresses in the body (for long lists)",
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": "CountsQuery"},
-                    "application/x-www-form-urlencoded": {"schema": "CountsQuery"},
-                },
-            },
+            "requestBody": _json_or_form("CountsQuery"),
             "responses": {
                 "200": {"description": "Counts by the address as asked", **_json("Counts")},
                 "400": _error("Malformed body"),

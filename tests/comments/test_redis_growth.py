@@ -145,3 +145,20 @@ def test_every_redis_failure_is_counted_by_operation(
 
     for operation in ("rate limit", "moderation queue push", "thread cache read"):
         assert f'commentsvc_redis_errors_total{{operation="{operation}"}}' in metrics
+
+
+def test_a_503_says_what_is_unavailable(
+    make_app: Any, redis_server_factory: Any, moderator_token: str
+) -> None:
+    server = redis_server_factory()
+    client = make_app(redis_url=server.url).test_client()
+    server.stop()
+
+    queue = client.get(
+        "/api/v1/moderation/queue", headers={"Authorization": f"Bearer {moderator_token}"}
+    )
+
+    assert queue.status_code == 503
+    assert queue.json["error"]["message"] == (
+        "The moderation queue is unavailable right now (Redis is not answering)."
+    )
