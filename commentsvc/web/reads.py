@@ -55,13 +55,13 @@ MEMO_CHARS = 4096
 _memo = lru_cache(maxsize=512)
 
 
-def _remembered(function: Any, argument: Any, size: int) -> Any:
-    return function(argument) if size <= MEMO_CHARS else function.__wrapped__(argument)
+def _remembered(function: Any, size: int, *arguments: Any) -> Any:
+    return function(*arguments) if size <= MEMO_CHARS else function.__wrapped__(*arguments)
 
 
 def article_urls(query_string: str) -> tuple[str, ...]:
     """Every ``url`` parameter of a raw (WSGI, latin-1) query string, blank ones too."""
-    urls: tuple[str, ...] = _remembered(_article_urls, query_string, len(query_string))
+    urls: tuple[str, ...] = _remembered(_article_urls, len(query_string), query_string)
     return urls
 
 
@@ -72,15 +72,20 @@ def _article_urls(query_string: str) -> tuple[str, ...]:
 
 
 @_memo
-def _thread_url(first: str | None) -> str:
-    """The normalised article address; ValidationError (never remembered) when bad."""
+def _thread_url(first: str | None, sites: tuple[str, ...]) -> str:
+    """The normalised article address. Raises (and nothing is remembered) when it is
+    bad (ValidationError) or not on one of the sites (Forbidden)."""
     url: str = _thread_query.load({} if first is None else {"url": first})["url"]
+    services.check_site(sites, url)
     return url
 
 
 @_memo
-def _counts_urls(asked: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(_counts_query.load({"url": list(asked)})["url"])
+def _counts_urls(asked: tuple[str, ...], sites: tuple[str, ...]) -> tuple[str, ...]:
+    normalised = tuple(_counts_query.load({"url": list(asked)})["url"])
+    for url in set(normalised):
+        services.check_site(sites, url)
+    return normalised
 
 
 @dataclass(frozen=True)
@@ -91,12 +96,7 @@ class Reads:
     def thread(self, environ: dict[str, Any], sessions: Callable[[], Session]) -> Answer:
         asked = article_urls(environ.get("QUERY_STRING", ""))
         first = asked[0] if asked else None
-        url = (
-            _thread_url(first)
-            if first is None or len(first) <= MEMO_CHARS
-            else (_thread_url.__wrapped__(first))
-        )
-        services.check_site(self.sites, url)
+        url: str = _remembered(_thread_url, len(first or ""), first, self.sites)
         # The one ETag a reader's browser sends back; the cache answers it without the body.
         known = next(iter(parse_etags(environ.get("HTTP_IF_NONE_MATCH"))), "")
         page = services.public_page(sessions, self.cache, url, known)
@@ -107,9 +107,8 @@ class Reads:
 
     def counts(self, asked: tuple[str, ...], sessions: Callable[[], Session]) -> Answer:
         """``asked``: the article addresses as the reader gave them (GET or POST)."""
-        normalised: tuple[str, ...] = _remembered(_counts_urls, asked, sum(map(len, asked)))
-        for url in set(normalised):
-            services.check_site(self.sites, url)
+        size = sum(map(len, asked))
+        normalised: tuple[str, ...] = _remembered(_counts_urls, size, asked, self.sites)
         found = services.count_approved(sessions, self.cache, list(normalised))
         counts = {url: found[norm] for url, norm in zip(asked, normalised, strict=True)}
         return Answer(200, [JSON], orjson.dumps({"counts": counts}))
