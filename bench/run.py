@@ -43,6 +43,7 @@ THREADS_PER_WORKER = 4  # as commentsvc serve runs: gthread, 4 threads per worke
 # here runs it, so that no figure depends on how connections happen to be spread
 # over the workers (stock gthread may give one worker all of them).
 WORKER_CLASS = "commentsvc.runtime.gunicorn_worker.BalancedThreadWorker"
+LIMIT_REQUEST_LINE = 8190  # as commentsvc serve sets it
 CORE_LIBRARIES_ONLY = "Core libraries only"
 
 
@@ -182,7 +183,7 @@ def start_gunicorn(name: str, python_bin: Path, app: str, workers: int, env: dic
     process = subprocess.Popen(
         [str(python_bin.parent / "gunicorn"), "--no-control-socket", "-w", str(workers),
          "-k", WORKER_CLASS, "--threads", str(THREADS_PER_WORKER), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", app],
+         "--limit-request-line", str(LIMIT_REQUEST_LINE), "--log-level", "warning", app],
         env={**os.environ, "PYTHONPATH": str(REPO), **env}, cwd=cwd,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         text=True,

@@ -44,8 +44,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         payload,
         requestlog,
     )
-    from commentsvc.web.fastpath import CachedReads
     from commentsvc.web.jsonprovider import OrjsonProvider
+    from commentsvc.web.reads import Reads, ReadShortcut
 
     settings = config if isinstance(config, Settings) else Settings.from_env(**dict(config or {}))
     settings = settings.with_secret_key()
@@ -96,9 +96,11 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     embed.init_app(app)
     openapi.init_app(app)
     metrics.init_app(app)
-    # Cache hits of the two hottest reads are answered before Flask dispatches.
-    app.wsgi_app = CachedReads(  # type: ignore[method-assign]
-        app.wsgi_app, app.extensions["commentsvc"].cache, settings.sites
+    # The two hottest reads are answered before Flask dispatches, by the same code as
+    # their views; every answer then crosses one layer (request id, CORS, log, metric).
+    reads = Reads(app.extensions["commentsvc"].cache, settings.sites)
+    app.wsgi_app = requestlog.EveryAnswer(  # type: ignore[method-assign]
+        ReadShortcut(app.wsgi_app, reads, database.sessions), settings.sites
     )
     if settings.trusted_proxies:
         # Outermost, so that everything inside sees the reader's address.

@@ -36,11 +36,12 @@ def _answer(body: bytes, etag: str, content_type: str, cache_control: str) -> Re
 @blueprint.get("/api/v1/comments.html")
 def thread_fragment() -> Response:
     url = _thread_query.load(request.args)["url"]
-    etag, page = services.public_page(db.session, deps().cache, url)
-    assert page is not None  # asked without an ETag: the page always comes
+    services.check_site(deps().settings.sites, url)
+    page = services.public_page(db.session, deps().cache, url)
+    assert page.body is not None  # asked without an ETag: the page always comes
     # Revalidated on every view like the JSON page, so a decision shows at once.
-    return _answer(_fragments.fragment(etag, page), f"html-{etag}", "text/html; charset=utf-8",
-                   "public, no-cache")  # fmt: skip
+    fragment = _fragments.fragment(page.etag, page.body)
+    return _answer(fragment, f"html-{page.etag}", "text/html; charset=utf-8", "public, no-cache")
 
 
 def _feed(feed: feeds.Feed, entries: list) -> Response:  # type: ignore[type-arg]

@@ -8,16 +8,18 @@ a post costs one round trip, whatever the number of rates.
 from __future__ import annotations
 
 import ipaddress
-import logging
 
 from redis import Redis
 from redis.exceptions import RedisError
 
 from commentsvc.config import Rate
-from commentsvc.web.errors import TooManyRequests
+from commentsvc.store.redis_failures import note, refuses_writes
+from commentsvc.web.errors import TooManyRequests, Unavailable
 
-log = logging.getLogger(__name__)
-
+REFUSED = (
+    "Posting is paused: the rate limit cannot be counted because Redis refuses writes. "
+    "Please try again later."
+)
 _PREFIX = "commentsvc:rate:"
 
 # KEYS: one counter per rate. ARGV: amount, window seconds, for each. Answers 0 when
@@ -59,14 +61,22 @@ class PostLimiter:
         self._args = [value for rate in rates for value in (rate.amount, rate.seconds)]
 
     def count_post(self, client_ip: str) -> None:
-        """Count one post by ``client_ip``; TooManyRequests if over a rate. With
-        Redis down, posting goes on unlimited rather than failing: no comment is lost."""
+        """Count one post by ``client_ip``; TooManyRequests if over a rate.
+
+        With Redis down, posting goes on unlimited rather than failing: the comment is
+        kept in the database and queued when Redis is back. A Redis that answers but
+        refuses to count (full under ``noeviction``, a read-only replica) is another
+        matter: it would let anyone post without limit for as long as it lasts, so the
+        post is refused with a 503 that says so."""
         client = client_key(client_ip, self.ipv6_prefix)
         keys = [f"{_PREFIX}{rate.amount}/{rate.seconds}:{client}" for rate in self.rates]
         try:
             wait = int(self._count_post(keys=keys, args=self._args))
         except RedisError as exc:
-            log.warning("rate limit not checked, Redis is not answering: %s", exc)
+            if refuses_writes(exc):
+                note("rate limit", exc, "post refused")
+                raise Unavailable(REFUSED) from exc
+            note("rate limit", exc, "post accepted without a limit")
             return
         if wait:
             raise TooManyRequests(retry_after=wait)

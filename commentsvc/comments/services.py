@@ -6,7 +6,6 @@ Services take their session, queue and cache as arguments; they raise
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +13,6 @@ from typing import Any, cast
 
 import orjson
 from marshmallow import ValidationError
-from redis.exceptions import RedisError
 from sqlalchemy import CursorResult, Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -27,12 +25,11 @@ from commentsvc.moderation import history
 from commentsvc.moderation.queue import ModerationQueue
 from commentsvc.moderation.rules import Rules
 from commentsvc.moderation.trust import Trust, trust_column, trust_of
-from commentsvc.store.cache import ThreadCache, etag_of
+from commentsvc.store.cache import BuiltPage, Page, ThreadCache
 from commentsvc.store.database import utcnow
+from commentsvc.store.redis_failures import tolerated
 from commentsvc.web.errors import Forbidden
 from commentsvc.web.metrics import COMMENTS_POSTED
-
-log = logging.getLogger(__name__)
 
 _public = PublicCommentSchema(many=True)
 
@@ -47,10 +44,6 @@ def check_site(sites: tuple[str, ...], url: Any) -> None:
         return  # the schema reports it, with every other bad field
     if article_origin not in sites:
         raise Forbidden("Comments are not enabled for this website.")
-
-
-def find_thread(session: Session, url: str) -> Thread | None:
-    return session.scalar(select(Thread).where(Thread.url == url))
 
 
 @dataclass(frozen=True)
@@ -220,10 +213,8 @@ def create_comment(
     session.commit()
     COMMENTS_POSTED.inc()
     if status == CommentStatus.PENDING:
-        try:
+        with tolerated("moderation queue push", f"comment {comment_id} queued by the sweep"):
             queue.push(comment_id)
-        except RedisError as exc:
-            log.warning("comment %s kept, queued once Redis answers: %s", comment_id, exc)
     elif status == CommentStatus.APPROVED:
         invalidate_page(cache, url)
     return PostedComment(
@@ -238,17 +229,17 @@ def create_comment(
     )
 
 
-def _render_page(session: Session, url: str) -> tuple[bytes, int]:
-    thread = find_thread(session, url)
+def _build_page(session: Session, url: str) -> BuiltPage:
+    thread_id = session.scalar(select(Thread.id).where(Thread.url == url))
     rows: list[Any] = []
-    if thread is not None:
+    if thread_id is not None:
         # Only the public columns, as plain rows: a popular article's page is built
         # without loading thousands of ORM objects (time, and memory kept afterwards).
         rows = list(
             session.execute(
                 select(Comment.id, Comment.parent_id, Comment.author_name,
                        Comment.author_website, Comment.html, Comment.created_at)
-                .where(Comment.thread_id == thread.id, Comment.status == CommentStatus.APPROVED)
+                .where(Comment.thread_id == thread_id, Comment.status == CommentStatus.APPROVED)
                 .order_by(Comment.id)
             )
         )  # fmt: skip
@@ -266,46 +257,21 @@ def _render_page(session: Session, url: str) -> tuple[bytes, int]:
         if comment["parent_id"] not in shown:
             comment["parent_id"] = None
     body = orjson.dumps({"url": url, "total": len(public), "comments": public})
-    return body, len(public)
+    return BuiltPage(body, len(public), exists=thread_id is not None)
 
 
 def public_page(
     sessions: Callable[[], Session], cache: ThreadCache, url: str, if_none_match: str = ""
-) -> tuple[str, bytes | None]:
+) -> Page:
     """The article's approved comments as JSON, and their ETag: from the cache when
     it holds the current page, else from the database (and then cached). The body is
     None when ``if_none_match`` is the current ETag: the reader has the page already.
     ``sessions`` gives the database session, only asked for on a cache miss."""
-    try:
-        cached = cache.page(url, if_none_match)
-    except RedisError as exc:
-        log.warning("thread cache unavailable, reading the database: %s", exc)
-        body, _count = _render_page(sessions(), url)
-        return etag_of(body), body
-    if cached.etag is not None:
-        return cached.etag, cached.body
-    # One thread of this process builds a missing page; the others wait for it and
-    # take it from the cache: a popular article's first read after a decision does
-    # not run the same query once per waiting reader.
-    with cache.filling(url):
-        cached = cache.page(url, if_none_match)
-        if cached.etag is not None:
-            return cached.etag, cached.body
-        body, count = _render_page(sessions(), url)
-        etag = etag_of(body)
-        try:
-            cache.put_page(url, cached.generation, etag, body, count)
-        except RedisError as exc:
-            log.warning("thread cache unavailable: %s", exc)
-    return etag, (None if etag == if_none_match else body)
+    return cache.page(url, lambda: _build_page(sessions(), url), if_none_match)
 
 
 def invalidate_page(cache: ThreadCache, url: str) -> None:
-    try:
-        cache.invalidate(url)
-    except RedisError as exc:
-        # Bounded all the same: cached pages expire after COMMENTSVC_THREAD_CACHE_SECONDS.
-        log.warning("could not invalidate the cached page of %s: %s", url, exc)
+    cache.invalidate(url)
 
 
 def count_approved(
@@ -313,29 +279,16 @@ def count_approved(
 ) -> dict[str, int]:
     """Approved comments per normalised article URL: from the cache, the rest in one
     query (then cached)."""
-    try:
-        found, generations = cache.counts(urls)
-    except RedisError as exc:
-        log.warning("count cache unavailable, reading the database: %s", exc)
-        found, generations = {}, {}
-    missing = [url for url in urls if url not in found]
-    if missing:
-        counted = _count_in_database(sessions(), missing)
-        found.update(counted)
-        try:
-            cache.put_counts({url: (generations[url], counted[url]) for url in generations
-                              if url in counted})  # fmt: skip
-        except RedisError as exc:
-            log.warning("count cache unavailable: %s", exc)
-    return found
+    return cache.counts(urls, lambda missing: _count_in_database(sessions(), missing))
 
 
 def _count_in_database(session: Session, urls: list[str]) -> dict[str, int]:
+    """Counts of the articles that have a thread; the others are not in the answer."""
+    approved = func.count(Comment.id).filter(Comment.status == CommentStatus.APPROVED)
     rows = session.execute(
-        select(Thread.url, func.count(Comment.id))
-        .join(Comment, Comment.thread_id == Thread.id)
-        .where(Thread.url.in_(set(urls)), Comment.status == CommentStatus.APPROVED)
+        select(Thread.url, approved)
+        .outerjoin(Comment, Comment.thread_id == Thread.id)
+        .where(Thread.url.in_(set(urls)))
         .group_by(Thread.url)
     )
-    found = {url: count for url, count in rows}
-    return {url: found.get(url, 0) for url in urls}
+    return {url: count for url, count in rows}

@@ -7,26 +7,23 @@ from functools import cache
 from typing import Any
 
 from flask import Blueprint, Response, redirect, request
-from marshmallow import EXCLUDE, ValidationError
+from marshmallow import ValidationError
 
 from commentsvc.comments import crosssite, own, services
 from commentsvc.comments.schemas import (
     TIME_FORMAT,
     CommentCreateSchema,
     CommentEditSchema,
-    CountsQuerySchema,
     CreatedCommentSchema,
     OwnCommentSchema,
-    ThreadQuerySchema,
 )
 from commentsvc.deps import deps
 from commentsvc.store import database as db
 from commentsvc.web.payload import is_form_post, read_payload
+from commentsvc.web.reads import Answer, Reads, article_urls
 
 blueprint = Blueprint("comments", __name__, url_prefix="/api/v1")
 
-_thread_query = ThreadQuerySchema(unknown=EXCLUDE)
-_counts_query = CountsQuerySchema(unknown=EXCLUDE)
 _created = CreatedCommentSchema()
 _edit = CommentEditSchema()
 _own = OwnCommentSchema()
@@ -34,15 +31,7 @@ _own = OwnCommentSchema()
 
 @blueprint.get("/comments")
 def list_comments() -> Response:
-    url = _thread_query.load(request.args)["url"]
-    # The one ETag a reader's browser sends back; the cache answers it without the body.
-    known = next(iter(request.if_none_match), "")
-    etag, body = services.public_page(db.session, deps().cache, url, known)
-    response = Response(body, mimetype="application/json") if body else Response(status=304)
-    response.set_etag(etag)
-    # Always revalidate: a newly approved comment shows on the next view.
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return _respond(_reads().thread(request.environ, db.session))
 
 
 @blueprint.post("/comments")
@@ -118,8 +107,28 @@ def _create_schema(check_deliverability: bool) -> CommentCreateSchema:
 
 
 @blueprint.get("/counts")
-def counts() -> Any:
-    asked = request.args.getlist("url")
-    normalised = _counts_query.load({"url": asked})["url"]
-    found = services.count_approved(db.session, deps().cache, normalised)
-    return {"counts": {url: found[norm] for url, norm in zip(asked, normalised, strict=True)}}
+def counts() -> Response:
+    return _respond(
+        _reads().counts(article_urls(request.environ.get("QUERY_STRING", "")), db.session)
+    )
+
+
+@blueprint.post("/counts")
+def counts_of_many() -> Response:
+    """The same query in a body (a form, or JSON ``{"url": [...]}``), for lists of
+    addresses too long for a request line."""
+    if is_form_post():
+        asked: Any = request.form.getlist("url")
+    else:
+        asked = read_payload().get("url", [])
+    if not isinstance(asked, list) or not all(isinstance(url, str) for url in asked):
+        raise ValidationError({"url": ["Give the article addresses as a list of strings."]})
+    return _respond(_reads().counts(tuple(asked), db.session))
+
+
+def _reads() -> Reads:
+    return Reads(deps().cache, deps().settings.sites)
+
+
+def _respond(answer: Answer) -> Response:
+    return Response(answer.body, status=answer.status, headers=answer.headers)

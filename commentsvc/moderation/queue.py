@@ -19,6 +19,7 @@ from redis import Redis
 from redis.exceptions import ResponseError
 
 from commentsvc.moderation import live
+from commentsvc.store.redis_failures import required
 
 STREAM = "commentsvc:moderation"
 ENTRIES = "commentsvc:moderation:entries"
@@ -73,6 +74,7 @@ class ModerationQueue:
         entries = self.redis.hmget(ENTRIES, comment_ids)
         return [cid for cid, entry in zip(comment_ids, entries, strict=True) if entry is None]
 
+    @required("moderation queue claim", "The moderation queue")
     def claim(self, consumer: str, limit: int) -> list[Claim]:
         """Up to ``limit`` entries for this consumer: the ones it already holds (their
         lease starts again), then ones whose lease ran out, then new ones."""

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import logging
 import secrets
 
-from redis.exceptions import RedisError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,10 +20,9 @@ from commentsvc.moderation.models import Moderator
 from commentsvc.moderation.queue import ModerationQueue
 from commentsvc.store.cache import ThreadCache
 from commentsvc.store.database import utcnow
+from commentsvc.store.redis_failures import tolerated
 from commentsvc.web.errors import BadRequest, Conflict, NotFound
 from commentsvc.web.metrics import DECISIONS
-
-log = logging.getLogger(__name__)
 
 
 class Action(enum.StrEnum):
@@ -251,11 +248,10 @@ def _find(session: Session, comment_id: int, *, for_update: bool = False) -> Com
 
 
 def _after_decision(queue: ModerationQueue, cache: ThreadCache, comment_id: int, url: str) -> None:
-    try:
+    # Should this fail, the entry is dropped when next claimed: its comment is no
+    # longer pending.
+    with tolerated("moderation queue removal", f"decision on {comment_id} kept"):
         queue.remove(comment_id)
-    except RedisError as exc:
-        # The entry is dropped when next claimed: its comment is no longer pending.
-        log.warning("decision on %s kept, queue entry removed later: %s", comment_id, exc)
     invalidate_page(cache, url)
 
 

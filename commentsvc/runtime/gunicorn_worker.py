@@ -10,9 +10,19 @@ are left to the workers that have one.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from gunicorn import util
+from gunicorn.http.errors import LimitRequestLine
 from gunicorn.workers.gthread import ThreadWorker
+
+# gunicorn answers a request line over its limit with an HTML page; the API's
+# clients get the one JSON error envelope instead.
+_TOO_LONG = json.dumps(
+    {"error": {"code": 414, "message": "The address is too long. Ask for the counts of "
+               "many articles with POST /api/v1/counts and the addresses in the body."}}
+).encode()  # fmt: skip
 
 
 class BalancedThreadWorker(ThreadWorker):  # type: ignore[misc]
@@ -41,3 +51,17 @@ class BalancedThreadWorker(ThreadWorker):  # type: ignore[misc]
     def finish_request(self, conn: Any, fs: Any) -> None:
         self._in_flight -= 1
         super().finish_request(conn, fs)
+
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
+        if not isinstance(exc, LimitRequestLine):
+            super().handle_error(req, client, addr, exc)
+            return
+        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
+        head = (
+            "HTTP/1.1 414 URI Too Long\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(_TOO_LONG)}\r\n\r\n"
+        )
+        try:
+            util.write_nonblock(client, head.encode("latin-1") + _TOO_LONG)
+        except OSError:
+            self.log.debug("Failed to send error message.")

@@ -48,6 +48,9 @@ from commentsvc.config import ConfigError, Settings, without_password
 log = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# The longest request line gunicorn takes (its maximum): the 100 article addresses
+# of GET /api/v1/counts fit.
+LIMIT_REQUEST_LINE = 8190
 
 
 class CommentsApplication(BaseApplication):  # type: ignore[misc]
@@ -243,6 +246,7 @@ def run(settings: Settings, host: str, port: int) -> int:
             "timeout": settings.worker_timeout_seconds,
             "graceful_timeout": settings.worker_timeout_seconds,
             "keepalive": 5,
+            "limit_request_line": LIMIT_REQUEST_LINE,
             "control_socket_disable": True,
             "accesslog": None,
             "loglevel": settings.log_level.lower(),

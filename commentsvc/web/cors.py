@@ -1,5 +1,6 @@
 """CORS for the public API: only the origins in COMMENTSVC_SITES get an answer a
-browser will let a page read, preflight included."""
+browser will let a page read, preflight included. The headers of other answers are
+added by the layer every answer crosses (``requestlog.EveryAnswer``)."""
 
 from __future__ import annotations
 
@@ -33,16 +34,12 @@ def cors_headers(origin: str) -> list[tuple[str, str]]:
     ]
 
 
-def _allowed_origin() -> str | None:
-    return allowed_origin(request.headers.get("Origin"), request.path, deps().settings.sites)
-
-
 def _preflight() -> Response | None:
     if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
         return None
     if not request.path.startswith(PUBLIC_PREFIXES):
         return None
-    if _allowed_origin() is None:
+    if allowed_origin(request.headers.get("Origin"), request.path, deps().settings.sites) is None:
         raise Forbidden("This website may not use this comment service.")
     response = Response(status=204)
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE"
@@ -52,15 +49,5 @@ def _preflight() -> Response | None:
     return response
 
 
-def _allow(response: Response) -> Response:
-    origin = _allowed_origin()
-    if origin is not None:
-        response.headers.extend(cors_headers(origin))
-    if request.path.startswith(PUBLIC_PREFIXES):
-        response.vary.add("Origin")
-    return response
-
-
 def init_app(app: Flask) -> None:
     app.before_request(_preflight)
-    app.after_request(_allow)

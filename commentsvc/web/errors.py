@@ -139,8 +139,11 @@ def _service_error(exc: ServiceError) -> Response:
 
 
 def _redis_error(exc: RedisError) -> Response:
-    log.warning("redis unavailable: %s", exc)
-    return envelope(503, "The moderation queue is unavailable right now (Redis is not answering).")
+    # A failure no caller labelled (``redis_failures.required`` names what failed).
+    from commentsvc.store import redis_failures
+
+    redis_failures.note("request", exc, "answered 503")
+    return envelope(503, redis_failures.unavailable_message(exc))
 
 
 def _unexpected_error(exc: Exception) -> Response:

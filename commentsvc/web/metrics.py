@@ -23,9 +23,9 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from redis.exceptions import RedisError
 
 from commentsvc.moderation.queue import ModerationQueue
+from commentsvc.store.redis_failures import REDIS_ERRORS, tolerated
 
 COMMENTS_POSTED = Counter("commentsvc_comments_posted", "Comments accepted for moderation")
 DECISIONS = Counter("commentsvc_decisions", "Moderation decisions", ["action"])
@@ -44,10 +44,11 @@ class QueueCollector(Collector):
         self.queue = queue
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        try:
+        length, oldest_ms = None, None
+        with tolerated("queue metrics", "queue figures left out of this scrape"):
             length = self.queue.length()
             oldest_ms = self.queue.oldest_entry_ms()
-        except RedisError:
+        if length is None:
             return
         yield GaugeMetricFamily(
             "commentsvc_moderation_queue_length", "Comments waiting on the moderation queue",
@@ -66,7 +67,7 @@ def _registry(queue: ModerationQueue) -> CollectorRegistry:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
-        for collector in (COMMENTS_POSTED, DECISIONS, REQUEST_SECONDS):
+        for collector in (COMMENTS_POSTED, DECISIONS, REQUEST_SECONDS, REDIS_ERRORS):
             registry.register(collector)
     registry.register(QueueCollector(queue))
     return registry

@@ -18,6 +18,7 @@ from commentsvc.comments.models import CommentStatus
 from commentsvc.comments.schemas import (
     CommentCreateSchema,
     CommentEditSchema,
+    CountsQuerySchema,
     CountsSchema,
     CreatedCommentSchema,
     OwnCommentSchema,
@@ -64,6 +65,12 @@ def _json(schema: str) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": schema}}}
 
 
+def _json_or_form(schema: str) -> dict[str, Any]:
+    """A body sent as JSON by scripts, or form-encoded by a plain HTML form."""
+    types = ("application/json", "application/x-www-form-urlencoded")
+    return {"required": True, "content": {kind: {"schema": schema} for kind in types}}
+
+
 def _error(description: str) -> dict[str, Any]:
     return {"description": description, **_json("ErrorEnvelope")}
 
@@ -102,6 +109,7 @@ COMMENT_ID = {
     "schema": {"type": "integer", "minimum": 1},
 }
 AUTH_ERRORS = {"401": _error("No token, or a wrong one")}
+NOT_A_SITE = "An article outside the configured sites (COMMENTSVC_SITES)"
 
 PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/comments": {
@@ -111,18 +119,13 @@ PATHS: dict[str, dict[str, Any]] = {
             "responses": {
                 "200": {"description": "The article's thread", **_json("Thread")},
                 "304": {"description": "Not modified since the ETag in If-None-Match"},
-                "422": _error("A missing or malformed url"),
+                "403": _error(NOT_A_SITE),
+                "422": _error("A missing or malformed url (the first one given)"),
             },
         },
         "post": {
             "summary": "Post a comment; it waits for moderation",
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": "CommentCreate"},
-                    "application/x-www-form-urlencoded": {"schema": "CommentCreate"},
-                },
-            },
+            "requestBody": _json_or_form("CommentCreate"),
             "responses": {
                 "202": {"description": "Stored, waiting for moderation", **_json("CreatedComment")},
                 "200": {
@@ -140,6 +143,17 @@ PATHS: dict[str, dict[str, Any]] = {
                 "413": _error("Too large"),
                 "422": _error("Bad fields, all of them reported at once"),
                 "429": _error("Too many posts from this address"),
+                "503": _error("Posting is paused: Redis refuses writes, posts cannot be counted"),
+            },
+            "links": {
+                "decide": {
+                    "operationId": "decideComment",
+                    "parameters": {"comment_id": "$response.body#/id"},
+                },
+                "delete": {
+                    "operationId": "deleteComment",
+                    "parameters": {"comment_id": "$response.body#/id"},
+                },
             },
         },
     },
@@ -149,9 +163,22 @@ PATHS: dict[str, dict[str, Any]] = {
             "parameters": [_url_parameter("Article addresses", many=True)],
             "responses": {
                 "200": {"description": "Counts by the address as asked", **_json("Counts")},
-                "422": _error("Missing or malformed url"),
+                "403": _error(NOT_A_SITE),
+                "414": _error("The request line is too long: use POST"),
+                "422": _error("Missing or malformed url, or more than 100"),
             },
-        }
+        },
+        "post": {
+            "summary": "The same counts, the addresses in the body (for long lists)",
+            "requestBody": _json_or_form("CountsQuery"),
+            "responses": {
+                "200": {"description": "Counts by the address as asked", **_json("Counts")},
+                "400": _error("Malformed body"),
+                "403": _error(NOT_A_SITE),
+                "413": _error("Too large"),
+                "422": _error("Missing or malformed url, or more than 100"),
+            },
+        },
     },
     "/api/v1/comments/{comment_id}": {
         "parameters": [COMMENT_ID],
@@ -255,6 +282,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/moderation/comments/{comment_id}": {
         "parameters": [COMMENT_ID],
         "post": {
+            "operationId": "decideComment",
             "summary": "Approve, reject or mark as spam, from any status",
             "security": BEARER,
             "requestBody": {"required": True, **_json("Decision")},
@@ -281,6 +309,7 @@ PATHS: dict[str, dict[str, Any]] = {
             },
         },
         "delete": {
+            "operationId": "deleteComment",
             "summary": "Delete a comment for good",
             "security": BEARER,
             "responses": {
@@ -426,6 +455,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     "Thread": ThreadSchema,
     "Counts": CountsSchema,
     "ModeratedComment": ModeratedCommentSchema,
+    "CountsQuery": CountsQuerySchema,
     "Queue": QueueSchema,
     "Decision": DecisionSchema,
     "DecidedComment": DecidedCommentSchema,

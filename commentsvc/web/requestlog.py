@@ -1,8 +1,12 @@
-"""One log line per request, with a request id, and the latency metric.
+"""The layer every answer crosses: its request id, its CORS headers, its log line
+and its latency metric.
 
-The id comes from the X-Request-ID header when a proxy in front set a sensible
-one, else it is made here; it is echoed in the answer so a reader's report
-("request abc123 failed") leads to the log line."""
+A WSGI middleware around everything else (the cached-read shortcut and Flask), so
+an answer gets the same treatment wherever it was made. The id comes from the
+X-Request-ID header when a proxy in front set a sensible one, else it is made
+here; it is echoed in the answer so a reader's report ("request abc123 failed")
+leads to the log line. The metric is labelled with the endpoint that answered,
+which the inner layers name in ``environ[ENDPOINT]``."""
 
 from __future__ import annotations
 
@@ -10,14 +14,20 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, request
 
+from commentsvc.web.cors import PUBLIC_PREFIXES, allowed_origin, cors_headers
 from commentsvc.web.metrics import REQUEST_SECONDS
 
 log = logging.getLogger("commentsvc.requests")
 HEADER = "X-Request-ID"
+ENDPOINT = "commentsvc.endpoint"  # the environ key naming the endpoint that answered
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def request_id(incoming: str | None) -> str:
@@ -36,23 +46,51 @@ def record(method: str, path: str, endpoint: str, status: int, seconds: float,
         )  # fmt: skip
 
 
-def _start() -> None:
-    g.request_id = request_id(request.headers.get(HEADER))
-    g.request_started = time.perf_counter()
+def _with_vary_origin(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    for index, (name, value) in enumerate(headers):
+        if name.lower() == "vary":
+            if "origin" not in value.lower():
+                headers[index] = (name, f"{value}, Origin")
+            return headers
+    headers.append(("Vary", "Origin"))
+    return headers
 
 
-def _finish(response: Response) -> Response:
-    started = g.get("request_started")
-    if started is None:  # the request failed before _start ran
-        return response
-    response.headers[HEADER] = g.request_id
-    record(
-        request.method, request.path, request.endpoint or "unknown", response.status_code,
-        time.perf_counter() - started, g.request_id, request.remote_addr,
-    )  # fmt: skip
-    return response
+class EveryAnswer:
+    def __init__(self, app: WSGIApp, sites: tuple[str, ...]) -> None:
+        self.app = app
+        self.sites = sites
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        started = time.perf_counter()
+        identifier = request_id(environ.get("HTTP_X_REQUEST_ID"))
+        path = environ.get("PATH_INFO", "")
+        public = path.startswith(PUBLIC_PREFIXES)
+        origin = allowed_origin(environ.get("HTTP_ORIGIN"), path, self.sites)
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            headers.append((HEADER, identifier))
+            if public:
+                _with_vary_origin(headers)
+            if origin is not None:
+                headers.extend(cors_headers(origin))
+            record(
+                environ["REQUEST_METHOD"], path, environ.get(ENDPOINT) or "unknown",
+                int(status[:3]), time.perf_counter() - started, identifier,
+                environ.get("REMOTE_ADDR"),
+            )  # fmt: skip
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
+
+
+def _name_endpoint() -> None:
+    request.environ[ENDPOINT] = request.endpoint
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_start)
-    app.after_request(_finish)
+    # First of the before-request functions: it names the endpoint even when a later
+    # one (the CORS preflight) answers.
+    app.before_request(_name_endpoint)

@@ -4,12 +4,16 @@ COMMENTSVC_THREAD_CACHE_SECONDS even if an invalidation was lost."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
+from redis import Redis
 from sqlalchemy import event, update
 
 from commentsvc.comments.models import Comment, CommentStatus
+from commentsvc.store.cache import BuiltPage, ThreadCache
 from tests.conftest import ARTICLE, SITE, RedisServer
 
 
@@ -211,3 +215,90 @@ def test_a_redis_that_refuses_key_tracking_still_gives_current_pages(
 
     assert read(client) == ([], 0)
     admin.acl_deluser("no-tracking")
+
+
+# The cache's own interface: page(url, build), counts(urls, count_missing), invalidate(url).
+
+
+@pytest.fixture
+def thread_cache(redis_server: RedisServer, redis_url: str) -> Iterator[ThreadCache]:
+    cache = ThreadCache(Redis.from_url(redis_url), ttl_seconds=60)
+    yield cache
+    cache.close()
+
+
+def builder(body: bytes, *, exists: bool = True) -> tuple[list[int], Any]:
+    calls: list[int] = []
+
+    def build() -> BuiltPage:
+        calls.append(1)
+        return BuiltPage(body, 1, exists)
+
+    return calls, build
+
+
+def test_a_page_is_built_on_a_miss_only_and_a_reader_with_it_gets_no_body(
+    thread_cache: ThreadCache,
+) -> None:
+    calls, build = builder(b'{"total": 1}')
+    first = thread_cache.page(ARTICLE, build)
+    again = thread_cache.page(ARTICLE, build)
+    known = thread_cache.page(ARTICLE, build, if_none_match=first.etag)
+
+    assert (first.body, again.body, known.body) == (b'{"total": 1}', b'{"total": 1}', None)
+    assert first.etag == again.etag == known.etag
+    assert len(calls) == 1
+
+
+def test_a_page_built_while_a_decision_lands_is_not_kept_as_current(
+    thread_cache: ThreadCache,
+) -> None:
+    calls: list[int] = []
+
+    def build_racing_a_decision() -> BuiltPage:
+        calls.append(1)
+        if len(calls) == 1:
+            thread_cache.invalidate(ARTICLE)  # the decision, while the query ran
+        return BuiltPage(f"version {len(calls)}".encode(), 0, True)
+
+    assert thread_cache.page(ARTICLE, build_racing_a_decision).body == b"version 1"
+    assert thread_cache.page(ARTICLE, build_racing_a_decision).body == b"version 2"
+    assert thread_cache.page(ARTICLE, build_racing_a_decision).body == b"version 2"
+
+
+def test_an_article_that_does_not_exist_leaves_no_key(
+    thread_cache: ThreadCache, redis_server: RedisServer
+) -> None:
+    _calls, build = builder(b'{"total": 0}', exists=False)
+    asked: list[list[str]] = []
+
+    def count_missing(urls: list[str]) -> dict[str, int]:
+        asked.append(urls)
+        return {ARTICLE: 2}  # only the article that exists
+
+    page = thread_cache.page(f"{SITE}/nowhere", build)
+    counts = thread_cache.counts([ARTICLE, f"{SITE}/nowhere", ARTICLE], count_missing)
+    cached = thread_cache.counts([ARTICLE], count_missing)
+
+    assert page.body == b'{"total": 0}'
+    assert counts == {ARTICLE: 2, f"{SITE}/nowhere": 0}
+    assert cached == {ARTICLE: 2}
+    assert asked == [[ARTICLE, f"{SITE}/nowhere"]]  # once, each address once
+    assert len(redis_server.client().keys("commentsvc:thread:*")) == 1  # ARTICLE's
+
+
+def test_a_redis_that_is_down_leaves_the_cache_building_every_answer(
+    redis_server_factory: Any,
+) -> None:
+    server = redis_server_factory()
+    cache = ThreadCache(Redis.from_url(server.url, socket_timeout=1), ttl_seconds=60)
+    server.stop()
+    calls, build = builder(b"page")
+
+    pages = [cache.page(ARTICLE, build).body for _ in range(2)]
+    counts = cache.counts([ARTICLE], lambda urls: {url: 3 for url in urls})
+    cache.invalidate(ARTICLE)
+
+    assert pages == [b"page", b"page"] and len(calls) == 2
+    assert counts == {ARTICLE: 3}
+    cache.close()
