@@ -1,6 +1,7 @@
-"""Security headers every answer gets.
+"""Security headers of HTML answers (``nosniff`` on every answer is added by the
+layer every answer crosses, ``requestlog.EveryAnswer``).
 
-JSON answers are never sniffed as something else (``nosniff``). Every HTML answer
+Every HTML answer
 — the moderation page, a redirect's little body, any page a module adds — is
 under a strict Content-Security-Policy, unless its view set a policy of its own:
 even a rendering mistake could not run a commenter's text as script."""
@@ -21,8 +22,8 @@ HTML_HEADERS = {
 
 
 def secure(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if response.mimetype == "text/html":
+    # A 304 has no body: it is whatever the cached answer was (Flask names it HTML).
+    if response.mimetype == "text/html" and response.status_code != 304:
         for name, value in HTML_HEADERS.items():
             response.headers.setdefault(name, value)
     return response

@@ -219,6 +219,7 @@ PATHS: dict[str, dict[str, Any]] = {
                     "content": {"text/html": {"schema": {"type": "string"}}},
                 },
                 "304": {"description": "Not modified since the ETag in If-None-Match"},
+                "403": _error("The article is not on a configured site"),
                 "422": _error("A missing or malformed url"),
             },
         }

@@ -56,6 +56,9 @@ def _with_vary_origin(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return headers
 
 
+NOSNIFF = ("X-Content-Type-Options", "nosniff")
+
+
 class EveryAnswer:
     def __init__(self, app: WSGIApp, sites: tuple[str, ...]) -> None:
         self.app = app
@@ -72,6 +75,9 @@ class EveryAnswer:
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             headers.append((HEADER, identifier))
+            if not any(name.lower() == NOSNIFF[0].lower() for name, _value in headers):
+                # No answer is ever sniffed as something else than it says it is.
+                headers.append(NOSNIFF)
             if public:
                 _with_vary_origin(headers)
             if origin is not None:
