@@ -42,17 +42,24 @@ def list_comments() -> Response:
 @blueprint.post("/comments")
 def post_comment() -> Any:
     deps().limiter.count_post(request.remote_addr or "unknown")
-    payload = read_payload()
+    data, comment = store_posted(read_payload())
+    if is_form_post():
+        # The no-JavaScript path: back to the article the reader came from.
+        return redirect(data["url"], code=303)
+    return _created.dump(comment), 202
+
+
+def store_posted(payload: dict[str, Any]) -> tuple[dict[str, Any], services.PostedComment]:
+    """Check and store a reader's comment, the same for every way of posting (this API,
+    WordPress' comment form): site, fields, spam rules. The caller counts the post
+    against the rate limit first. Returns the loaded fields and the stored comment."""
     settings = deps().settings
     services.check_site(settings.sites, payload.get("url"))
     data = _create_schema(settings.check_email_deliverability).load(payload)
     comment = services.create_comment(
         db.session(), deps().queue, deps().cache, deps().rules, data, request.remote_addr
     )
-    if is_form_post():
-        # The no-JavaScript path: back to the article the reader came from.
-        return redirect(data["url"], code=303)
-    return _created.dump(comment), 202
+    return data, comment
 
 
 def _check_parent(url: str, parent_id: int) -> str | None:

@@ -156,10 +156,15 @@ def clean_website(website: str | None) -> str | None:
 
 
 def clean_address(address: str | None) -> str | None:
+    """The IP address; WordPress' IPv4-mapped form (``::ffff:1.2.3.4``) as the IPv4
+    address it is."""
     try:
-        return str(ipaddress.ip_address((address or "").strip()))
+        parsed = ipaddress.ip_address((address or "").strip())
     except ValueError:
         return None
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped:
+        return str(parsed.ipv4_mapped)
+    return str(parsed)
 
 
 def clean_name(name: str | None) -> str:
