@@ -151,7 +151,8 @@ def test_wordpress_html_becomes_the_same_safe_html_as_a_posted_comment(
     hostile = (
         'Look <script>alert(1)</script><img src="https://tracker.example/p.gif" alt="pic" '
         'onerror="alert(2)"> <a href="javascript:alert(3)">click</a> '
-        '<a href="https://fine.example/" onclick="alert(4)">fine</a> <b>bold</b> *stars* &lt;tag&gt;'
+        '<a href="https://fine.example/" onclick="alert(4)">fine</a> <b>bold</b> '
+        "*stars* &lt;tag&gt;"
         "\n\n<blockquote>quoted</blockquote><iframe src=https://x.example></iframe>"
     )
     post = WPPost(1, f"{SITE}/html/", [WPComment(1, hostile)])
