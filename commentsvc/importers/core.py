@@ -199,11 +199,26 @@ def _threads(session: Session, urls: set[str], report: ImportReport) -> dict[str
     report.threads_existing, report.threads_new = len(ids), len(new)
     if new:
         now = utcnow()
-        session.execute(insert(Thread), [{"url": url, "created_at": now} for url in new])
+        _insert_threads(session, [{"url": url, "created_at": now} for url in new])
         for chunk in _chunks(new):
             rows = session.execute(select(Thread.url, Thread.id).where(Thread.url.in_(chunk)))
             ids.update({url: thread_id for url, thread_id in rows})
     return ids
+
+
+def _insert_threads(session: Session, rows: list[dict[str, Any]]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING: a reader may start one of these threads
+    meanwhile, and theirs is the one to join."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        session.execute(
+            postgresql.insert(Thread).on_conflict_do_nothing(index_elements=["url"]), rows
+        )
+    else:
+        from sqlalchemy.dialects import sqlite
+
+        session.execute(sqlite.insert(Thread).on_conflict_do_nothing(index_elements=["url"]), rows)
 
 
 def _article(url: str, url_map: URLMap, sites: tuple[str, ...] | None) -> str | None:

@@ -15,7 +15,13 @@ from datetime import UTC, datetime
 from xml.etree.ElementTree import Element
 
 from commentsvc.comments.models import CommentStatus
-from commentsvc.importers.core import NO_ID, NO_THREAD, ImportReport, SourceComment
+from commentsvc.importers.core import (
+    NO_ID,
+    NO_THREAD,
+    ImportReport,
+    SourceComment,
+    origin_key,
+)
 from commentsvc.importers.html_to_text import html_to_text
 from commentsvc.importers.xmlfiles import attribute, child_text, children, local_name
 from commentsvc.store.database import utcnow
@@ -64,8 +70,8 @@ def read(root: Element, report: ImportReport) -> Iterator[SourceComment]:
         author = _first(post, "author")
         parent = attribute(_first(post, "parent"), "id")
         yield SourceComment(
-            origin=f"disqus:{post_id}",
-            parent_origin=f"disqus:{parent}" if parent else None,
+            origin=origin_key("disqus", post_id),
+            parent_origin=origin_key("disqus", parent) if parent else None,
             article_url=links[thread_id],
             author_name=child_text(author, "name") if author is not None else None,
             author_email=child_text(author, "email") if author is not None else None,

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from commentsvc.comments.models import CommentStatus
-from commentsvc.importers.core import ImportReport, SourceComment
+from commentsvc.importers.core import ImportReport, SourceComment, origin_key
 from commentsvc.store.database import utcnow
 from commentsvc.web.errors import BadRequest
 
@@ -53,8 +53,8 @@ def read(path: Path, report: ImportReport) -> Iterator[SourceComment]:
     for row in rows:
         comment_id, parent, created, mode, remote_addr, text, author, email, website, uri = row
         yield SourceComment(
-            origin=f"isso:{name}:{comment_id}",
-            parent_origin=f"isso:{name}:{parent}" if parent else None,
+            origin=origin_key("isso", name, str(comment_id)),
+            parent_origin=origin_key("isso", name, str(parent)) if parent else None,
             article_url=str(uri or ""),
             author_name=author,
             author_email=email,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from redis.exceptions import RedisError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from commentsvc.comments.models import CommentStatus
@@ -22,6 +23,7 @@ from commentsvc.importers.core import ImportReport, SourceComment, URLMap, store
 from commentsvc.importers.training import TrainingExample, learn_from_import
 from commentsvc.moderation.queue import ModerationQueue
 from commentsvc.store.cache import ThreadCache
+from commentsvc.web.errors import BadRequest
 
 SOURCES = ("wordpress", "disqus", "isso")
 
@@ -69,6 +71,12 @@ def import_file(
             session.rollback()
         else:
             session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise BadRequest(
+            "comments of this file were stored by someone else meanwhile (another import "
+            "of it running at the same time?): nothing was imported; run it again."
+        ) from None
     except BaseException:
         session.rollback()
         raise
