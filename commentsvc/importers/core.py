@@ -297,9 +297,12 @@ def store(
     depths = _depths(new)
     ids = {origin: ids[0] for origin, ids in stored.items()}
     threads_of = {origin: ids[1] for origin, ids in stored.items()}
+    # Oldest first within each level: the public list is in id order, so comments and
+    # replies to the same comment read in the order they were written.
+    by_date = sorted(new.items(), key=lambda item: item[1].created_at)
     for level in sorted(set(depths.values())):
         rows = []
-        for origin, comment in new.items():
+        for origin, comment in by_date:
             if depths[origin] != level:
                 continue
             thread_id = thread_ids[articles[origin]]

@@ -313,3 +313,21 @@ def test_an_import_joins_threads_that_already_have_comments(
 
     assert (report.threads_new, report.threads_existing) == (0, 1)
     assert sorted(c["html"] for c in thread(article)) == ["<p>imported</p>", "<p>posted here</p>"]
+
+
+def test_comments_read_oldest_first_whatever_the_order_of_the_file(
+    run_import: Any, thread: Any, tmp_path: Path
+) -> None:
+    article = f"{SITE}/order/"
+    post = WPPost(1, article, [
+        WPComment(3, "third", date_gmt="2021-03-01 00:00:00"),
+        WPComment(1, "first", date_gmt="2021-01-01 00:00:00"),
+        WPComment(4, "late reply", parent=1, date_gmt="2021-04-01 00:00:00"),
+        WPComment(2, "early reply", parent=1, date_gmt="2021-02-01 00:00:00"),
+    ])  # fmt: skip
+
+    run_import("wordpress", write(tmp_path, wxr([post])))
+
+    assert [c["html"] for c in thread(article)] == [
+        "<p>first</p>", "<p>third</p>", "<p>early reply</p>", "<p>late reply</p>"
+    ]  # fmt: skip

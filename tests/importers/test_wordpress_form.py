@@ -153,3 +153,13 @@ def test_without_configured_sites_it_never_redirects_to_another_site(make_app: A
 
     assert response.status_code == 403
     assert "Location" not in response.headers
+
+
+def test_the_form_address_is_in_the_openapi_document(client: Any) -> None:
+    document = client.get("/api/v1/openapi.json").json
+
+    form = document["paths"]["/wp-comments-post.php"]["post"]
+    assert set(form["responses"]) == {"303", "400", "403", "413", "422", "429"}
+    fields = document["components"]["schemas"]["WordPressCommentForm"]
+    assert set(fields["required"]) == {"comment", "author", "email"}
+    assert {"url", "comment_parent", "redirect_to"} <= set(fields["properties"])
