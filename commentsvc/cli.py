@@ -223,6 +223,8 @@ def _import_from(kind: str, source: Any, maps: tuple[str, ...], *, dry_run: bool
         raise click.UsageError("give the file to import (--from reads a file, not stdin)")
     source.close()
     settings = Settings.from_env()
+    if site and not settings.sites:
+        raise click.UsageError("--site checks the articles against COMMENTSVC_SITES: set it")
     try:
         options = ImportOptions(
             kind, Path(source.name), URLMap.parse(maps), settings.sites if site else None,

@@ -331,3 +331,21 @@ def test_comments_read_oldest_first_whatever_the_order_of_the_file(
     assert [c["html"] for c in thread(article)] == [
         "<p>first</p>", "<p>third</p>", "<p>early reply</p>", "<p>late reply</p>"
     ]  # fmt: skip
+
+
+def test_parents_that_loop_or_are_missing_leave_comments_at_the_top_level(
+    run_import: Any, thread: Any, tmp_path: Path
+) -> None:
+    article = f"{SITE}/loops/"
+    post = WPPost(1, article, [WPComment(1, "a", parent=2), WPComment(2, "b", parent=1),
+                               WPComment(3, "orphan", parent=99)])  # fmt: skip
+
+    report = run_import("wordpress", write(tmp_path, wxr([post])))
+
+    page = {c["html"]: c for c in thread(article)}
+    assert report.stored == {"approved": 3}
+    assert report.replies_to_missing_parents == 1
+    assert page["<p>orphan</p>"]["parent_id"] is None
+    assert sorted([page["<p>a</p>"]["parent_id"] or 0, page["<p>b</p>"]["parent_id"] or 0]) == [
+        0, min(page["<p>a</p>"]["id"], page["<p>b</p>"]["id"])
+    ]  # fmt: skip
