@@ -263,19 +263,15 @@ def _depths(comments: dict[str, SourceComment]) -> dict[str, int]:
     return depths
 
 
-def store(
+def _new_comments(
     session: Session,
-    source: str,
     comments: Iterable[SourceComment],
-    *,
     url_map: URLMap,
     sites: tuple[str, ...] | None,
     report: ImportReport,
-    progress: Callable[[int], None] = lambda _count: None,
-) -> ImportReport:
-    """Add the comments not stored yet, in the session's transaction (the caller
-    commits or rolls back). ``sites``: the configured sites every article must be
-    on, or None not to check."""
+) -> tuple[dict[str, SourceComment], dict[str, str], dict[str, tuple[int, int]]]:
+    """The comments to store by origin, the article of each, and (comment id, thread
+    id) of those of their origins that are stored already (skipped)."""
     new: dict[str, SourceComment] = {}
     articles: dict[str, str] = {}
     for comment in comments:
@@ -293,10 +289,28 @@ def store(
         del new[origin]
     if stored:
         report.skip(ALREADY_IMPORTED, len(stored))
+    return new, articles, stored
+
+
+def store(
+    session: Session,
+    source: str,
+    comments: Iterable[SourceComment],
+    *,
+    url_map: URLMap,
+    sites: tuple[str, ...] | None,
+    report: ImportReport,
+    progress: Callable[[int], None] = lambda _count: None,
+) -> ImportReport:
+    """Add the comments not stored yet, in the session's transaction (the caller
+    commits or rolls back). ``sites``: the configured sites every article must be
+    on, or None not to check."""
+    new, articles, stored = _new_comments(session, comments, url_map, sites, report)
     thread_ids = _threads(session, {articles[origin] for origin in new}, report)
     depths = _depths(new)
-    ids = {origin: ids[0] for origin, ids in stored.items()}
-    threads_of = {origin: ids[1] for origin, ids in stored.items()}
+    # Where each comment is, by origin: those stored before, then each level's.
+    ids = {origin: found[0] for origin, found in stored.items()}
+    threads_of = {origin: found[1] for origin, found in stored.items()}
     # Oldest first within each level: the public list is in id order, so comments and
     # replies to the same comment read in the order they were written.
     by_date = sorted(new.items(), key=lambda item: item[1].created_at)
@@ -312,14 +326,14 @@ def store(
             ):
                 # A parent missing from file and database, or on another article.
                 report.replies_to_missing_parents += 1
-                parent_id = None  # fmt: skip
+                parent_id = None
             rows.append(_row(comment, origin, thread_id, parent_id, report))
         for start in range(0, len(rows), CHUNK):
             batch = rows[start : start + CHUNK]
             inserted = session.execute(insert(Comment).returning(Comment.id, Comment.origin), batch)
-            for comment_id, stored_origin in inserted:
-                ids[str(stored_origin)] = comment_id
-                threads_of[str(stored_origin)] = thread_ids[articles[str(stored_origin)]]
+            for comment_id, inserted_origin in inserted:
+                ids[str(inserted_origin)] = comment_id
+                threads_of[str(inserted_origin)] = thread_ids[articles[str(inserted_origin)]]
             _record_statuses(session, source, batch, ids)
             for row in batch:
                 report.written.append((ids[row["origin"]], row["status"], row["body"]))
