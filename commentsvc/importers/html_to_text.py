@@ -45,6 +45,17 @@ def _escape_line_start(match: re.Match[str]) -> str:
     return f"{match[3]}\\{match[4]}"
 
 
+def _code_span(code: str) -> str:
+    """Inline code, literal inside: fenced by more backticks than it holds in a row."""
+    code = " ".join(code.split())
+    if not code:
+        return ""
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    fence = "`" * (longest + 1)
+    padding = " " if code.startswith("`") or code.endswith("`") else ""
+    return f"{fence}{padding}{code}{padding}{fence}"
+
+
 class _Converter(HTMLParser):
     def __init__(self, newlines_are_breaks: bool) -> None:
         super().__init__(convert_charrefs=True)
@@ -55,6 +66,7 @@ class _Converter(HTMLParser):
         self.quote_depth = 0
         self.in_pre = 0
         self.dropped = 0
+        self.code: list[str] | None = None  # the text of an inline <code>, as it comes
 
     # Output helpers -----------------------------------------------------------
     def _prefix(self) -> str:
@@ -86,7 +98,7 @@ class _Converter(HTMLParser):
             self._newline()
             self.in_pre += 1
         elif tag == "code" and not self.in_pre:
-            self.out.append("`")
+            self.code = []
         elif tag in EMPHASIS:
             self.out.append(EMPHASIS[tag])
         elif tag == "a":
@@ -135,8 +147,9 @@ class _Converter(HTMLParser):
             self._newline()
             self.out.append("```")
             self._block_break()
-        elif tag == "code" and not self.in_pre:
-            self.out.append("`")
+        elif tag == "code" and self.code is not None:
+            self.out.append(_code_span("".join(self.code)))
+            self.code = None
         elif tag in EMPHASIS:
             self.out.append(EMPHASIS[tag])
         elif tag == "a" and self.links:
@@ -155,6 +168,9 @@ class _Converter(HTMLParser):
             return
         if self.in_pre:
             self.out.append(data.replace("```", "` ` `"))
+            return
+        if self.code is not None:
+            self.code.append(data)
             return
         if not self.newlines_are_breaks:
             self.out.append(escape_text(_SPACES.sub(" ", data.replace("\n", " "))))

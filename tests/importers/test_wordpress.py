@@ -349,3 +349,19 @@ def test_parents_that_loop_or_are_missing_leave_comments_at_the_top_level(
     assert sorted([page["<p>a</p>"]["parent_id"] or 0, page["<p>b</p>"]["parent_id"] or 0]) == [
         0, min(page["<p>a</p>"]["id"], page["<p>b</p>"]["id"])
     ]  # fmt: skip
+
+
+def test_a_blog_moved_to_https_finds_its_comments_imported_before(
+    run_import: Any, app: Any, tmp_path: Path
+) -> None:
+    """WordPress.com and self-hosted exports name the blog (wp:base_blog_url); an export
+    taken after the move to https is the same blog."""
+    post = WPPost(1, f"{SITE}/moved/", [WPComment(1, "before"), WPComment(2, "reply", parent=1)])
+    run_import("wordpress", write(tmp_path, wxr([post], blog="http://blog.example.com"), "a.xml"))
+
+    again = run_import("wordpress", write(tmp_path, wxr([post], blog=SITE), "b.xml"))
+
+    assert again.skipped == {"already imported": 2}
+    assert {c.origin for c in stored(app)} == {
+        "wordpress:blog.example.com:1:1", "wordpress:blog.example.com:1:2"
+    }  # fmt: skip
