@@ -73,3 +73,27 @@ def test_import_options_without_from_are_refused(database_url: str, tmp_path: Pa
 
     assert result.returncode == 2
     assert "need --from" in result.stderr
+
+
+def test_with_redis_down_the_import_is_kept_and_the_pending_comments_queued_later(
+    database_url: str, redis_url: str, tmp_path: Path, make_app: Any
+) -> None:
+    from commentsvc.runtime.embedded_redis import free_port
+
+    export = tmp_path / "blog.xml"
+    export.write_bytes(wxr([WPPost(1, f"{SITE}/down/", [
+        WPComment(1, "shown"), WPComment(2, "held", approved="0"),
+    ])]))  # fmt: skip
+    env = {"COMMENTSVC_DATABASE_URL": database_url, "COMMENTSVC_DATA_DIR": str(tmp_path)}
+    nobody = f"redis://127.0.0.1:{free_port()}/0"
+
+    done = commentsvc("import", "--from", "wordpress", str(export),
+                      env={**env, "COMMENTSVC_REDIS_URL": nobody})  # fmt: skip
+    requeued = commentsvc("queue", "requeue", env={**env, "COMMENTSVC_REDIS_URL": redis_url})
+
+    assert done.returncode == 0, done.stderr
+    assert "imported 2 comments" in done.stderr
+    assert "Redis is not reachable" in done.stderr
+    assert "expire by themselves" in done.stderr
+    assert requeued.stdout.strip() == "1 pending comments put back on the queue"
+    assert make_app().extensions["commentsvc"].queue.length() == 1
