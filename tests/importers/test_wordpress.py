@@ -365,3 +365,21 @@ def test_a_blog_moved_to_https_finds_its_comments_imported_before(
     assert {c.origin for c in stored(app)} == {
         "wordpress:blog.example.com:1:1", "wordpress:blog.example.com:1:2"
     }  # fmt: skip
+
+
+def test_approved_and_spam_comments_are_the_examples_the_spam_model_learns_from(
+    run_import: Any, tmp_path: Path
+) -> None:
+    from commentsvc.importers.run import training_examples
+    from commentsvc.importers.training import TrainingExample
+
+    post = WPPost(1, f"{SITE}/learn/", [WPComment(1, "good", approved="1"),
+                                        WPComment(2, "cheap pills", approved="spam"),
+                                        WPComment(3, "undecided", approved="0"),
+                                        WPComment(4, "off topic", approved="trash")])  # fmt: skip
+
+    report = run_import("wordpress", write(tmp_path, wxr([post])))
+
+    assert sorted(training_examples(report), key=lambda e: e.text) == [
+        TrainingExample("cheap pills", True), TrainingExample("good", False)
+    ]  # fmt: skip
