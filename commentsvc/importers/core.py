@@ -78,6 +78,7 @@ class ImportReport:
     replies_to_missing_parents: int = 0
     articles: set[str] = field(default_factory=set)
     missing_threads: set[str] = field(default_factory=set)  # Disqus thread ids
+    repairs: list[str] = field(default_factory=list)  # what the file needed to be read
     # (stored id, status) of every comment written, for the queue, caches and training.
     written: list[tuple[int, CommentStatus, str]] = field(default_factory=list)
 
@@ -92,6 +93,8 @@ class ImportReport:
             f"{verb} {sum(self.stored.values())} comments from {self.source} ({by_status})",
             f"threads: {self.threads_new} new, {self.threads_existing} already there",
         ]
+        if self.repairs:
+            lines.append(f"the file was read after repairs: {'; '.join(self.repairs)}")
         if self.replies_to_missing_parents:
             lines.append(f"{self.replies_to_missing_parents} replies whose parent is not in "
                          "the file are shown at the top level")  # fmt: skip

@@ -49,7 +49,7 @@ def _no_progress(_total: int) -> AbstractContextManager[Callable[[int], None]]:
 def read_comments(options: ImportOptions, report: ImportReport) -> list[SourceComment]:
     if options.source == "isso":
         return list(isso.read(options.path, report))
-    root = xmlfiles.parse(options.path.read_bytes(), options.path.name)
+    root, report.repairs = xmlfiles.parse(options.path.read_bytes(), options.path.name)
     comments: Iterator[SourceComment]
     if options.source == "wordpress":
         comments = wordpress.read(root, report, with_pingbacks=options.with_pingbacks)

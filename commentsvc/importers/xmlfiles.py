@@ -4,15 +4,18 @@ defusedxml refuses entity declarations (``<!ENTITY ...>``): they are how a file 
 local files or fetches URLs (XXE) and how a few hundred bytes expand to gigabytes
 (billion laughs). Comment exports never need them. Nothing is fetched from the network.
 
-Real WordPress exports often use a prefix (``wp:``, ``dc:``, ``content:``) without
-declaring it (plugins that write WXR by hand, files cut down for size). Such a file is
-not well-formed XML, but what it means is clear: the missing declarations of known
-prefixes are added to the root element and it is read again.
+Real WordPress exports are often not quite XML, in ways whose meaning is clear: a
+prefix (``wp:``, ``dc:``, ``content:``) used without its declaration (plugins that
+write WXR by hand, files cut down for size), blank lines before ``<?xml`` (a plugin
+printed them), control characters pasted into comments. A file that does not parse is
+repaired of these (``REPAIRS``) and read again; the import reports what was repaired.
+Anything else is refused with the line and column of the first error.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeElementTree
@@ -33,6 +36,7 @@ KNOWN_PREFIXES = {
 }
 _WXR_VERSION = re.compile(rb"<wp:wxr_version>\s*(1\.[0-2])\s*<")
 _ROOT_TAG = re.compile(rb"<(?![?!])[\w.:-]+")
+_CONTROL_CHARACTERS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def local_name(tag: str) -> str:
@@ -79,18 +83,33 @@ def _declare_missing_prefixes(data: bytes) -> bytes | None:
     return data[: root.end()] + declarations + data[root.end() :]
 
 
-def parse(data: bytes, name: str) -> Element:
-    """The root element, or a BadRequest that says what is wrong and where."""
+def _strip_before_declaration(data: bytes) -> bytes | None:
+    """Blank lines before ``<?xml`` (a plugin or theme printed them into the export)."""
+    stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return stripped if stripped != data and stripped.startswith(b"<?xml") else None
+
+
+def _drop_control_characters(data: bytes) -> bytes | None:
+    """Control characters XML does not allow (pasted into comments, kept by WordPress).
+    In UTF-8 these bytes stand only for themselves."""
+    cleaned = _CONTROL_CHARACTERS.sub(b"", data)
+    return cleaned if cleaned != data else None
+
+
+# What real exports get wrong, and how each is put right; tried after a failure only.
+REPAIRS: tuple[tuple[str, Callable[[bytes], bytes | None]], ...] = (
+    ("blank lines before the XML declaration removed", _strip_before_declaration),
+    ("control characters XML does not allow removed", _drop_control_characters),
+    ("namespace prefixes used without a declaration declared", _declare_missing_prefixes),
+)
+
+
+def parse(data: bytes, name: str) -> tuple[Element, list[str]]:
+    """The root element and the repairs it needed, or a BadRequest that says what is
+    wrong and where (in the file as it is)."""
     try:
-        return _parse(data)
+        return _parse_repairing(data)
     except ParseError as exc:
-        if "unbound prefix" in str(exc):
-            repaired = _declare_missing_prefixes(data)
-            if repaired is not None:
-                try:
-                    return _parse(repaired)
-                except ParseError:
-                    pass  # report the first error: its line is the file's own
         line, column = exc.position
         reason = str(exc).split(":")[0]
         raise BadRequest(
@@ -105,6 +124,24 @@ def parse(data: bytes, name: str) -> Element:
         ) from None
     except DefusedXmlException as exc:
         raise BadRequest(f"{name} is refused: {exc}. Nothing was imported.") from None
+
+
+def _parse_repairing(data: bytes) -> tuple[Element, list[str]]:
+    try:
+        return _parse(data), []
+    except ParseError as first_error:
+        repaired, repairs = data, []
+        for repair_done, repair in REPAIRS:
+            fixed = repair(repaired)
+            if fixed is not None:
+                repaired = fixed
+                repairs.append(repair_done)
+        if not repairs:
+            raise
+        try:
+            return _parse(repaired), repairs
+        except ParseError:
+            raise first_error from None  # its line is the file's own
 
 
 def _parse(data: bytes) -> Element:

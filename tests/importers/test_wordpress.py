@@ -213,6 +213,7 @@ def test_undeclared_prefixes_are_recovered(run_import: Any, tmp_path: Path,
     report = run_import("wordpress", write(tmp_path, wxr([post], declare=declared)))
 
     assert report.stored == {"approved": 2}
+    assert report.repairs == ["namespace prefixes used without a declaration declared"]
 
 
 def count_rows(app: Any) -> tuple[int, int]:
@@ -383,3 +384,17 @@ def test_approved_and_spam_comments_are_the_examples_the_spam_model_learns_from(
     assert sorted(training_examples(report), key=lambda e: e.text) == [
         TrainingExample("cheap pills", True), TrainingExample("good", False)
     ]  # fmt: skip
+
+
+def test_blank_lines_before_the_declaration_and_control_characters_are_repaired(
+    run_import: Any, thread: Any, tmp_path: Path
+) -> None:
+    article = f"{SITE}/messy/"
+    post = WPPost(1, article, [WPComment(1, "pasted\x0bfrom\x1bWord")])
+
+    report = run_import("wordpress", write(tmp_path, b"\n\n  " + wxr([post])))
+
+    assert report.repairs == ["blank lines before the XML declaration removed",
+                              "control characters XML does not allow removed"]  # fmt: skip
+    assert "the file was read after repairs: blank lines" in "\n".join(report.lines())
+    assert [c["html"] for c in thread(article)] == ["<p>pastedfromWord</p>"]
