@@ -16,6 +16,7 @@ JSON gets the API's error envelope, with WordPress' field names.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, redirect, request
 from markupsafe import escape
@@ -68,6 +69,7 @@ NO_ARTICLE = (
     "The article could not be told: the form sends no redirect_to field and the browser no Referer."
 )
 OTHER_SITE = "The article must be on the site the form was posted from."
+WORDPRESS_PARAMETERS = frozenset({"replytocom", "unapproved", "moderation-hash"})
 
 
 def _payload() -> dict[str, Any]:
@@ -81,8 +83,18 @@ def _payload() -> dict[str, Any]:
         payload["url"] = request.referrer or ""
     if not payload["url"].strip():
         raise BadRequest(NO_ARTICLE)
+    payload["url"] = _article_address(payload["url"])
     _check_same_site(payload["url"])
     return payload
+
+
+def _article_address(url: str) -> str:
+    """The article without the parameters WordPress adds to it: a theme's reply link
+    (``?replytocom=ID#respond``) and the page after posting (``?unapproved=ID``)."""
+    parts = urlsplit(url.strip())
+    query = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True)
+             if name not in WORDPRESS_PARAMETERS]  # fmt: skip
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def _check_same_site(article: str) -> None:

@@ -163,3 +163,17 @@ def test_the_form_address_is_in_the_openapi_document(client: Any) -> None:
     fields = document["components"]["schemas"]["WordPressCommentForm"]
     assert set(fields["required"]) == {"comment", "author", "email"}
     assert {"url", "comment_parent", "redirect_to"} <= set(fields["properties"])
+
+
+def test_the_parameters_wordpress_adds_to_the_page_are_not_part_of_the_article(
+    client: Any, auth: dict[str, str]
+) -> None:
+    """A theme's reply link opens the article as ?replytocom=ID#respond."""
+    response = client.post(
+        "/wp-comments-post.php",
+        data=wordpress_form(),
+        headers={**BROWSER, "Referer": f"{ARTICLE}?replytocom=3&unapproved=2#respond"},
+    )
+
+    assert response.headers["Location"] == ARTICLE
+    assert [c["url"] for c in queued(client, auth)] == [ARTICLE]
