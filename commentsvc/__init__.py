@@ -25,6 +25,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from commentsvc.comments import ratelimit
     from commentsvc.comments import views as comment_views
     from commentsvc.deps import EXTENSION, Dependencies
+    from commentsvc.importers import wordpress_form
     from commentsvc.moderation import page as moderation_page
     from commentsvc.moderation import views as moderation_views
     from commentsvc.moderation.queue import ModerationQueue
@@ -93,6 +94,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(moderation_views.blueprint)
     app.register_blueprint(moderation_page.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(wordpress_form.blueprint)
     embed.init_app(app)
     openapi.init_app(app)
     metrics.init_app(app)

@@ -1,4 +1,4 @@
-"""The ``commentsvc`` command: serve, db, moderators, queue."""
+"""The ``commentsvc`` command: serve, db, moderators, queue, export, import."""
 
 from __future__ import annotations
 
@@ -211,11 +211,98 @@ def export(output: str | None) -> None:
 
 @main.command("import")
 @click.argument("source", type=click.File("rb"), default="-")
-def import_(source: Any) -> None:
-    """Read an export (a file, or - for stdin) into an empty database."""
+@click.option(
+    "--from",
+    "from_",
+    type=click.Choice(["wordpress", "disqus", "isso"]),
+    help="Another system's export: a WordPress WXR file, a Disqus XML export, an Isso "
+    "database. Without it, SOURCE is an export of commentsvc (JSON Lines).",
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="OLD=NEW",
+    help="Rewrite article URLs starting with OLD to start with NEW (repeatable). Isso "
+    "keeps paths: --map /=https://blog.example.com",
+)
+@click.option("--dry-run", is_flag=True, help="Report what would be imported; write nothing.")
+@click.option("--site", is_flag=True, help="Refuse the file unless every article is on "
+              "one of COMMENTSVC_SITES.")  # fmt: skip
+@click.option("--with-pingbacks", is_flag=True, help="Import WordPress pingbacks and trackbacks.")
+def import_(
+    source: Any, from_: str | None, maps: tuple[str, ...], dry_run: bool, site: bool,
+    with_pingbacks: bool,
+) -> None:  # fmt: skip
+    """Read an export (a file, or - for stdin): commentsvc's own into an empty database,
+    or WordPress / Disqus / Isso comments (--from) into any database."""
+    if from_ is not None:
+        _import_from(from_, source, maps, dry_run=dry_run, site=site, pingbacks=with_pingbacks)
+        return
+    if maps or dry_run or site or with_pingbacks:
+        raise click.UsageError("--map, --dry-run, --site and --with-pingbacks need --from")
     from commentsvc.importers.jsonlines import import_records
 
     with _session(Settings.from_env(), migrate=True) as session:
         counts = import_records(session, source)
     summary = ", ".join(f"{count} {kind}s" for kind, count in counts.items())
     click.echo(f"imported {summary}", err=True)
+
+
+def _import_from(kind: str, source: Any, maps: tuple[str, ...], *, dry_run: bool, site: bool,
+                 pingbacks: bool) -> None:  # fmt: skip
+    from pathlib import Path
+
+    from commentsvc.importers.core import URLMap
+    from commentsvc.importers.run import ImportOptions, after_commit, import_file
+    from commentsvc.web.errors import ServiceError
+
+    if source.name == "<stdin>":
+        raise click.UsageError("give the file to import (--from reads a file, not stdin)")
+    source.close()
+    settings = Settings.from_env()
+    if site and not settings.sites:
+        raise click.UsageError("--site checks the articles against COMMENTSVC_SITES: set it")
+    try:
+        options = ImportOptions(
+            kind, Path(source.name), URLMap.parse(maps), settings.sites if site else None,
+            with_pingbacks=pingbacks, dry_run=dry_run,
+        )  # fmt: skip
+        with _session(settings) as session:
+            report = import_file(session, options, _progress_bar)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
+    for line in report.lines():
+        click.echo(line, err=True)
+    if report.written and not dry_run:
+        for line in after_commit(report, *_queue_and_cache(settings)):
+            click.echo(line, err=True)
+
+
+def _progress_bar(total: int) -> Any:
+    """A progress bar on a terminal (big files take a while); nothing in a pipe or a log."""
+    from contextlib import contextmanager, nullcontext
+
+    if not sys.stderr.isatty() or total < 1000:
+        return nullcontext(lambda _count: None)
+
+    @contextmanager
+    def bar() -> Iterator[Any]:
+        with click.progressbar(length=total, label="importing", file=sys.stderr) as progress:
+            yield progress.update
+
+    return bar()
+
+
+def _queue_and_cache(settings: Settings) -> tuple[Any, Any]:
+    from commentsvc.moderation.queue import ModerationQueue
+    from commentsvc.store.cache import ThreadCache
+    from commentsvc.store.redis_client import make_redis
+
+    if not settings.redis_url:
+        return None, None
+    redis = make_redis(settings.redis_url, 5.0)
+    return (
+        ModerationQueue(redis, settings.moderation_lease_seconds),
+        ThreadCache(redis, settings.thread_cache_seconds),
+    )

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from commentsvc.cli import main
 from commentsvc.comments.models import Thread
 from commentsvc.importers.jsonlines import export_records, import_records, write_export
+from commentsvc.moderation.models import Moderator
 from commentsvc.store import database as db
 from commentsvc.store import migrate
 from commentsvc.web.errors import BadRequest
@@ -228,3 +229,46 @@ def test_the_import_command_names_the_problem(database_url: str, tmp_path: Path)
     assert result.exit_code == 1
     assert "Error: the file is empty" in result.stderr
     assert "Traceback" not in result.output
+
+
+HEADER = orjson.dumps({"type": "header", "format": "commentsvc-export", "version": 1}) + b"\n"
+THREAD_1 = (b'{"type": "thread", "id": 1, "url": "https://blog.example.com/a",'
+            b' "created_at": "2026-11-24T12:00:00+00:00"}\n')  # fmt: skip
+
+
+def test_import_renders_the_html_from_the_text_and_never_trusts_the_file(
+    database_url: str, make_app: Any
+) -> None:
+    record = orjson.loads(COMMENT_OF_THREAD_2)
+    record.update(thread_id=1, spam_score=0.0, body="Just *text*",
+                  html='<img src=x onerror="alert(1)"><script>alert(2)</script>')  # fmt: skip
+    engine = db.make_engine(database_url)
+    with db.Database(engine).sessions() as session:
+        import_records(session, io.BytesIO(HEADER + THREAD_1 + orjson.dumps(record) + b"\n"))
+    engine.dispose()
+
+    page = (
+        make_app()
+        .test_client()
+        .get("/api/v1/comments", query_string={"url": "https://blog.example.com/a"})
+    )
+
+    assert [c["html"] for c in page.json["comments"]] == ["<p>Just <em>text</em></p>"]
+
+
+@pytest.mark.parametrize(
+    "token_hash",
+    ["secret-token-in-clear", "A" * 64, "0" * 63, "g" * 64, 12345, None],
+    ids=["clear", "uppercase", "short", "not-hex", "number", "missing"],
+)
+def test_import_refuses_moderator_token_hashes_not_of_the_stored_form(
+    database_url: str, token_hash: Any
+) -> None:
+    moderator = {"type": "moderator", "id": 1, "name": "eve", "token_hash": token_hash,
+                 "created_at": "2026-11-24T12:00:00+00:00"}  # fmt: skip
+    engine = db.make_engine(database_url)
+    with db.Database(engine).sessions() as session:
+        with pytest.raises(BadRequest, match="line 2: a moderator's token_hash must be 64"):
+            import_records(session, io.BytesIO(HEADER + orjson.dumps(moderator) + b"\n"))
+        assert session.scalar(select(func.count()).select_from(Moderator)) == 0
+    engine.dispose()

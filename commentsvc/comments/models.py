@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from commentsvc.moderation.models import Moderator
 
 
+ORIGIN_MAX = 255
+
+
 class CommentStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
@@ -80,6 +83,9 @@ class Comment(Base):
     decided_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("moderators.id", ondelete="SET NULL")
     )
+    # Where an imported comment came from ("wordpress:SITE:POST:ID", "disqus:ID",
+    # "isso:DATABASE:ID"): importing the same export again finds it and adds nothing.
+    origin: Mapped[str | None] = mapped_column(String(ORIGIN_MAX), unique=True)
     thread: Mapped[Thread] = relationship()
     decided_by: Mapped[Moderator | None] = relationship()
 

@@ -40,15 +40,7 @@ def post_comment() -> Any:
     sender = crosssite.sender_origin(request.headers.get("Origin"), request.referrer)
     crosssite.check_sender(settings.sites, sender)
     deps().limiter.count_post(request.remote_addr or "unknown")
-    payload = read_payload()
-    services.check_site(settings.sites, payload.get("url"))
-    try:
-        data = _create_schema(settings.check_email_deliverability).load(payload)
-    except ValidationError as invalid:
-        raise services.with_parent_problem(db.session(), invalid) from None
-    comment = services.create_comment(
-        db.session(), deps().queue, deps().cache, deps().rules, data, request.remote_addr
-    )
+    data, comment = store_posted(read_payload())
     if is_form_post():
         # The no-JavaScript path: back to the article the reader came from.
         if crosssite.may_redirect(data["url"], sender):
@@ -62,6 +54,23 @@ def post_comment() -> Any:
         str(settings.secret_key), comment.id, comment.created_at, settings.edit_window_seconds
     )
     return {**_created.dump(comment), "edit_token": token, "editable_until": _stamp(until)}, 202
+
+
+def store_posted(payload: dict[str, Any]) -> tuple[dict[str, Any], services.PostedComment]:
+    """Check and store a reader's comment, the same for every way of posting (this API,
+    WordPress' comment form): site, fields, spam rules. The caller checks the sender
+    and counts the post against the rate limit first. Returns the loaded fields and
+    the stored comment."""
+    settings = deps().settings
+    services.check_site(settings.sites, payload.get("url"))
+    try:
+        data = _create_schema(settings.check_email_deliverability).load(payload)
+    except ValidationError as invalid:
+        raise services.with_parent_problem(db.session(), invalid) from None
+    comment = services.create_comment(
+        db.session(), deps().queue, deps().cache, deps().rules, data, request.remote_addr
+    )
+    return data, comment
 
 
 def _stamp(moment: datetime) -> str:

@@ -9,6 +9,7 @@ back the same threads with the same ids.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import IO, Any
@@ -19,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from commentsvc.comments.models import Comment, CommentStatus, Thread
+from commentsvc.comments.rendering import render
 from commentsvc.moderation.models import Moderator
 from commentsvc.web.errors import BadRequest
 
@@ -28,6 +30,7 @@ VERSION = 1
 # The columns of each record, in the order the export writes them.
 MODELS: dict[str, Any] = {"moderator": Moderator, "thread": Thread, "comment": Comment}
 TIME_COLUMNS = {"created_at", "decided_at"}
+TOKEN_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 def _record(kind: str, row: Any) -> dict[str, Any]:
@@ -85,6 +88,18 @@ def _values(kind: str, record: dict[str, Any]) -> dict[str, Any]:
                 raise ValueError(f"{value!r} is not a comment status")
             value = CommentStatus(value)
         values[column.key] = value
+    if kind == "comment":
+        # The public HTML is rendered here from the text, like every comment's: a file
+        # is never trusted with HTML that readers' browsers would run.
+        if not isinstance(values["body"], str):
+            raise ValueError("a comment's body must be text")
+        values["html"] = render(values["body"])
+    elif kind == "moderator" and not (
+        isinstance(values["token_hash"], str) and TOKEN_HASH.fullmatch(values["token_hash"])
+    ):
+        # Only hashes as the service stores them: anything else would be a token
+        # given in clear, or a value no token can match.
+        raise ValueError("a moderator's token_hash must be 64 lowercase hexadecimal digits")
     return values
 
 

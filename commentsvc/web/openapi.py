@@ -25,6 +25,7 @@ from commentsvc.comments.schemas import (
     ThreadSchema,
     Timestamp,
 )
+from commentsvc.importers.wordpress_form import WordPressCommentFormSchema
 from commentsvc.moderation.schemas import (
     QUEUE_LIMIT_DEFAULT,
     SEARCH_MAX,
@@ -437,6 +438,42 @@ PATHS: dict[str, dict[str, Any]] = {
             },
         }
     },
+    "/wp-comments-post.php": {
+        "post": {
+            "summary": "WordPress' comment form: a site leaving WordPress keeps its theme",
+            "description": "Takes the fields of WordPress' own comment form and stores the "
+            "comment like POST /api/v1/comments (same rate limit, sites, validation and spam "
+            "rules). The article is redirect_to, else the Referer. Other fields "
+            "(comment_post_ID, submit, nonces) are ignored. Refusals are a short HTML page "
+            "for a browser (Accept: text/html), else the error envelope with WordPress' "
+            "field names.",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {"schema": "WordPressCommentForm"}
+                },
+            },
+            "responses": {
+                "303": {"description": "Stored; back to the article"},
+                **{
+                    code: {
+                        "description": description,
+                        "content": {
+                            "application/json": {"schema": "ErrorEnvelope"},
+                            "text/html": {"schema": {"type": "string"}},
+                        },
+                    }
+                    for code, description in (
+                        ("400", "Not a form, or no article (neither redirect_to nor Referer)"),
+                        ("403", "The article is not on a configured site"),
+                        ("413", "Too large"),
+                        ("422", "Bad fields, all of them reported at once"),
+                        ("429", "Too many posts from this address"),
+                    )
+                },
+            },
+        }
+    },
     "/healthz": {
         "get": {
             "summary": "Whether the database and Redis answer",
@@ -470,6 +507,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     "AuthorSummary": AuthorSummarySchema,
     "ErrorEnvelope": ErrorEnvelopeSchema,
     "Health": HealthSchema,
+    "WordPressCommentForm": WordPressCommentFormSchema,
 }
 
 
