@@ -30,6 +30,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from commentsvc.moderation.queue import ModerationQueue
     from commentsvc.moderation.requeue import RequeueSweeper
     from commentsvc.moderation.rules import Rules
+    from commentsvc.notifications import views as notification_views
     from commentsvc.store import database as db
     from commentsvc.store import redis_client as redisconn
     from commentsvc.store.cache import ThreadCache
@@ -80,6 +81,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(moderation_views.blueprint)
     app.register_blueprint(moderation_page.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(notification_views.blueprint)
     embed.init_app(app)
     openapi.init_app(app)
     metrics.init_app(app)

@@ -1,0 +1,152 @@
+"""The pages links in mails open. A GET shows what the link would do and a button;
+only the button's POST does it (mail scanners follow links). Forged, expired and
+used links get a clear page with a 4xx status, and change nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response
+from sqlalchemy.exc import IntegrityError
+
+from commentsvc.comments.models import Comment
+from commentsvc.deps import deps
+from commentsvc.moderation import services as moderation
+from commentsvc.moderation.models import Moderator
+from commentsvc.notifications import subscriptions
+from commentsvc.notifications.links import (
+    FORGED,
+    USED,
+    LinkProblem,
+    LinkPurpose,
+    Links,
+    link_id,
+)
+from commentsvc.notifications.models import UsedLink
+from commentsvc.notifications.pages import page
+from commentsvc.store import database as db
+
+blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+ACTION_WORDS = {
+    moderation.Action.APPROVE: ("Approve this comment", "Approved", "It is public now."),
+    moderation.Action.REJECT: ("Reject this comment", "Rejected", "It will not be published."),
+    moderation.Action.SPAM: ("Mark this comment as spam", "Marked as spam", "It stays hidden."),
+}
+
+
+def _links() -> Links:
+    settings = deps().settings
+    assert settings.secret_key
+    return Links(settings.secret_key, settings.public_url or "")
+
+
+def _problem_page(problem: LinkProblem) -> Response:
+    return page(problem.title, problem.message, status=problem.status)
+
+
+def _comment_shown(comment: Comment) -> dict[str, Any]:
+    return {"author": comment.author_name, "email": comment.author_email, "url": comment.thread.url,
+            "body": comment.body, "status": comment.status.value}  # fmt: skip
+
+
+def _decision(token: str) -> tuple[dict[str, Any], Moderator, Comment, moderation.Action]:
+    data = _links().read(LinkPurpose.DECIDE, token)
+    session = db.session()
+    if session.get(UsedLink, link_id(data)) is not None:
+        raise USED
+    moderator = session.get(Moderator, data.get("m"))
+    comment = session.get(Comment, data.get("c"))
+    try:
+        action = moderation.Action(str(data.get("a")))
+    except ValueError:
+        raise FORGED from None
+    if moderator is None:
+        raise LinkProblem(
+            403,
+            "This link no longer works",
+            "The moderator it was sent to has been removed. Nothing was done.",
+        )
+    if comment is None:
+        raise LinkProblem(404, "This comment is gone", "It was deleted. Nothing was done.")
+    return data, moderator, comment, action
+
+
+@blueprint.get("/decide/<token>")
+def decide_page(token: str) -> Response:
+    try:
+        _data, moderator, comment, action = _decision(token)
+    except LinkProblem as problem:
+        return _problem_page(problem)
+    button, _done, _after = ACTION_WORDS[action]
+    return page(f"{button}?", f"Signed in by this link as {moderator.name}.",
+                comment=_comment_shown(comment), button=button)  # fmt: skip
+
+
+@blueprint.post("/decide/<token>")
+def decide(token: str) -> Response:
+    try:
+        data, moderator, comment, action = _decision(token)
+    except LinkProblem as problem:
+        return _problem_page(problem)
+    session = db.session()
+    # Marked as used in the decision's own transaction: two clicks at once, one decision.
+    session.add(UsedLink(id=link_id(data)))
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return _problem_page(USED)
+    decided = moderation.decide(session, deps().queue, deps().cache, moderator, comment.id, action)
+    _button, done, after = ACTION_WORDS[action]
+    return page(done, after, comment=_comment_shown(decided))
+
+
+def _reader(purpose: LinkPurpose, token: str) -> str:
+    email = _links().read(purpose, token).get("e")
+    if not isinstance(email, str):
+        raise FORGED
+    return email
+
+
+@blueprint.get("/confirm/<token>")
+def confirm_page(token: str) -> Response:
+    try:
+        email = _reader(LinkPurpose.CONFIRM, token)
+    except LinkProblem as problem:
+        return _problem_page(problem)
+    return page("Mail me about replies?",
+                f"Confirm that {email} gets an email when someone replies to a comment "
+                "for which it asked.", button="Yes, mail me about replies")  # fmt: skip
+
+
+@blueprint.post("/confirm/<token>")
+def confirm(token: str) -> Response:
+    try:
+        email = _reader(LinkPurpose.CONFIRM, token)
+    except LinkProblem as problem:
+        return _problem_page(problem)
+    subscriptions.confirm(db.session(), email)
+    return page("Confirmed", f"{email} will get an email when someone replies. Every such "
+                "mail has a link to stop them.")  # fmt: skip
+
+
+@blueprint.get("/unsubscribe/<token>")
+def unsubscribe_page(token: str) -> Response:
+    try:
+        email = _reader(LinkPurpose.UNSUBSCRIBE, token)
+    except LinkProblem as problem:
+        return _problem_page(problem)
+    return page("Stop reply mail?", f"{email} will get no more mail about replies.",
+                button="Unsubscribe")  # fmt: skip
+
+
+@blueprint.post("/unsubscribe/<token>")
+def unsubscribe(token: str) -> Response:
+    """The button, and mail programs' one-click unsubscribe (RFC 8058)."""
+    try:
+        email = _reader(LinkPurpose.UNSUBSCRIBE, token)
+    except LinkProblem as problem:
+        return _problem_page(problem)
+    subscriptions.unsubscribe(db.session(), email)
+    return page("Unsubscribed", f"{email} will get no more mail about replies.")
