@@ -170,8 +170,8 @@ def test_a_delivery_that_keeps_failing_is_kept_as_failed_counted_and_can_be_retr
     assert client.get("/healthz").status_code == 200
 
     webhook_receiver.answers = []
-    retried = subprocess.run(["commentsvc", "notifications", "retry", failed.delivery_id],
-                             env=environment, capture_output=True, text=True, check=True)  # fmt: skip
+    retry = ["commentsvc", "notifications", "retry", failed.delivery_id]
+    retried = subprocess.run(retry, env=environment, capture_output=True, text=True, check=True)
     assert "1 deliveries" in retried.stdout
     run_until(job, webhook_receiver.delivered)
     assert deliveries(service.app)[0].status == DeliveryStatus.DELIVERED
