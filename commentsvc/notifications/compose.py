@@ -21,12 +21,20 @@ def queue_item(comment: Comment) -> dict[str, Any]:
     return item
 
 
+def _excerpt(text: str) -> str:
+    """On one line, at most SUMMARY_BODY_CHARS characters."""
+    line = " ".join(text.split())
+    if len(line) > SUMMARY_BODY_CHARS:
+        line = line[: SUMMARY_BODY_CHARS - 1] + "…"
+    return line
+
+
 def summary(comment: Comment) -> str:
     """One line, for chat webhooks (Slack's and Mattermost's ``text``)."""
-    body = " ".join(comment.body.split())
-    if len(body) > SUMMARY_BODY_CHARS:
-        body = body[: SUMMARY_BODY_CHARS - 1] + "…"
-    return f"New comment by {comment.author_name} on {comment.thread.url} waits: {body}"
+    return (
+        f"New comment by {comment.author_name} on {comment.thread.url} waits: "
+        f"{_excerpt(comment.body)}"
+    )
 
 
 def _in_mail(comment: Comment, links: list[tuple[str, str]]) -> CommentInMail:
@@ -104,7 +112,10 @@ def reply_mail(links: Links, to: str, reply: Comment, parent: Comment) -> Mail:
     return Mail(
         to=to,
         subject=f"{reply.author_name} replied to your comment",
-        intro=[f"{reply.author_name} replied to your comment on {reply.thread.url}:"],
+        intro=[
+            f"{reply.author_name} replied to your comment on {reply.thread.url}.",
+            f"You wrote: {_excerpt(parent.body)}",
+        ],
         comments=[_in_mail(reply, [("Read it on the page", reply.thread.url)])],
         outro=[("Stop these mails", unsubscribe)],
         unsubscribe_url=unsubscribe,

@@ -221,7 +221,6 @@ class DeliveryJob:
         ).all()
         lease = {"lease_until": now + timedelta(seconds=self.settings.notification_lease_seconds),
                  "lease_owner": self.owner}  # fmt: skip
-        groups: list[list[Delivery]] = []
         grouped: set[str] = set()
         for delivery in candidates:
             if delivery.channel == Channel.MODERATOR_MAIL:
@@ -238,14 +237,24 @@ class DeliveryJob:
                 condition = (Delivery.id == delivery.id) & (
                     Delivery.status == DeliveryStatus.PENDING
                 )
-            session.execute(update(Delivery).where(condition, free).values(**lease))
+            # Skipping rows another worker holds (PostgreSQL): two workers taking
+            # the same moderator's mails never wait for each other.
+            ids = session.scalars(
+                select(Delivery.id).where(condition, free).with_for_update(skip_locked=True)
+            ).all()
+            if ids:
+                session.execute(
+                    update(Delivery).where(Delivery.id.in_(ids), condition, free).values(**lease)
+                )
         session.commit()
         mine = session.scalars(
             select(Delivery)
             .where(Delivery.lease_owner == self.owner, Delivery.status == DeliveryStatus.PENDING,
                    Delivery.lease_until > now)
             .order_by(Delivery.id)
+            .execution_options(populate_existing=True)
         ).all()  # fmt: skip
+        groups: list[list[Delivery]] = []
         for delivery in mine:
             if delivery.channel != Channel.MODERATOR_MAIL:
                 groups.append([delivery])

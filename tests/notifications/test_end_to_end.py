@@ -11,6 +11,7 @@ import urllib.request
 from typing import Any
 
 from commentsvc.moderation.services import add_moderator
+from commentsvc.moderation.trust import Trust, set_trust
 from tests.conftest import ARTICLE, comment_payload
 from tests.notifications.conftest import html_of, links_in, run_until, text_of
 
@@ -158,3 +159,34 @@ def test_many_waiting_comments_make_a_digest_not_a_flood(live: Any, smtp_server:
     digest = text_of(mails[0])
     assert all(f"number {number}" in digest for number in range(2, 6))
     assert sum(1 for label in digest.splitlines() if label.startswith("Approve: ")) == 4
+
+
+def test_a_trusted_authors_reply_is_published_at_once_and_mailed_to_the_parents_author(
+    live: Any, smtp_server: Any
+) -> None:
+    service = live()
+    token = moderator_token(service)
+    auth = {"Authorization": f"Bearer {token}"}
+    job = service.job()
+    _, parent, _ = http("POST", f"{service.url}/api/v1/comments",
+                        data=comment_payload(notify_replies=True))  # fmt: skip
+    parent_id = json.loads(parent)["id"]
+    http("POST", f"{service.url}/api/v1/moderation/comments/{parent_id}",
+         data={"action": "approve"}, headers=auth)  # fmt: skip
+    [confirmation] = run_until(job, lambda: smtp_server.handler.to(READER))
+    http("POST", links_in(confirmation)["Yes, mail me about replies"])
+    with service.app.extensions["commentsvc"].database.sessions() as session:
+        set_trust(session, "bob@example.com", Trust.TRUSTED, "alice")
+    moderator_mails = len(smtp_server.handler.to(MODERATOR))
+
+    trusted = comment_payload(
+        name="Bob", email="bob@example.com", body="Trusted reply", parent_id=parent_id
+    )
+    status, reply, _ = http("POST", f"{service.url}/api/v1/comments", data=trusted)
+    assert status == 202 and json.loads(reply)["status"] == "approved"
+    [reply_mail] = run_until(job, lambda: smtp_server.handler.to(READER)[1:])
+    assert "Trusted reply" in text_of(reply_mail)
+    assert "You wrote: A *fine* article." in text_of(reply_mail)
+    for _ in range(3):
+        job.run_once()
+    assert len(smtp_server.handler.to(MODERATOR)) == moderator_mails  # nothing waits
