@@ -40,8 +40,16 @@ def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
 
     assert differences == []
     assert tables == {
-        "alembic_version", "threads", "comments", "moderators", "audit_events", "authors",
-        "outbox_events", "notification_deliveries", "subscribers", "used_links",
+        "alembic_version",
+        "threads",
+        "comments",
+        "moderators",
+        "audit_events",
+        "authors",
+        "outbox_events",
+        "notification_deliveries",
+        "subscribers",
+        "used_links",
     }
 
 
