@@ -4,10 +4,13 @@ used links get a clear page with a 4xx status, and change nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from commentsvc.comments.models import Comment
 from commentsvc.deps import deps
@@ -102,51 +105,64 @@ def decide(token: str) -> Response:
     return page(done, after, comment=_comment_shown(decided))
 
 
-def _reader(purpose: LinkPurpose, token: str) -> str:
-    email = _links().read(purpose, token).get("e")
-    if not isinstance(email, str):
-        raise FORGED
-    return email
+@dataclass(frozen=True)
+class ReaderLink:
+    """A reader's link: what its page asks, and what its button does."""
+
+    title: str
+    question: str
+    button: str
+    act: Callable[[Session, str], None]
+    done_title: str
+    done: str
 
 
-@blueprint.get("/confirm/<token>")
-def confirm_page(token: str) -> Response:
-    try:
-        email = _reader(LinkPurpose.CONFIRM, token)
-    except LinkProblem as problem:
-        return _problem_page(problem)
-    return page("Mail me about replies?",
-                f"Confirm that {email} gets an email when someone replies to a comment "
-                "for which it asked.", button="Yes, mail me about replies")  # fmt: skip
+READER_LINKS = {
+    LinkPurpose.CONFIRM: ReaderLink(
+        title="Mail me about replies?",
+        question="Confirm that {email} gets an email when someone replies to a comment "
+        "for which it asked.",
+        button="Yes, mail me about replies",
+        act=subscriptions.confirm,
+        done_title="Confirmed",
+        done="{email} will get an email when someone replies. Every such mail has a link "
+        "to stop them.",
+    ),
+    LinkPurpose.UNSUBSCRIBE: ReaderLink(
+        title="Stop reply mail?",
+        question="{email} will get no more mail about replies.",
+        button="Unsubscribe",
+        act=subscriptions.unsubscribe,
+        done_title="Unsubscribed",
+        done="{email} will get no more mail about replies.",
+    ),
+}
 
 
-@blueprint.post("/confirm/<token>")
-def confirm(token: str) -> Response:
-    try:
-        email = _reader(LinkPurpose.CONFIRM, token)
-    except LinkProblem as problem:
-        return _problem_page(problem)
-    subscriptions.confirm(db.session(), email)
-    return page("Confirmed", f"{email} will get an email when someone replies. Every such "
-                "mail has a link to stop them.")  # fmt: skip
+def _reader_link(purpose: LinkPurpose) -> Callable[[str], Response]:
+    """GET: the question and a button; POST: done (the button, and for unsubscribe
+    also mail programs' one-click unsubscribe, RFC 8058)."""
+    link = READER_LINKS[purpose]
+
+    def view(token: str) -> Response:
+        try:
+            email = _links().read(purpose, token).get("e")
+        except LinkProblem as problem:
+            return _problem_page(problem)
+        if not isinstance(email, str):
+            return _problem_page(FORGED)
+        if request.method == "GET":
+            return page(link.title, link.question.format(email=email), button=link.button)
+        link.act(db.session(), email)
+        return page(link.done_title, link.done.format(email=email))
+
+    return view
 
 
-@blueprint.get("/unsubscribe/<token>")
-def unsubscribe_page(token: str) -> Response:
-    try:
-        email = _reader(LinkPurpose.UNSUBSCRIBE, token)
-    except LinkProblem as problem:
-        return _problem_page(problem)
-    return page("Stop reply mail?", f"{email} will get no more mail about replies.",
-                button="Unsubscribe")  # fmt: skip
-
-
-@blueprint.post("/unsubscribe/<token>")
-def unsubscribe(token: str) -> Response:
-    """The button, and mail programs' one-click unsubscribe (RFC 8058)."""
-    try:
-        email = _reader(LinkPurpose.UNSUBSCRIBE, token)
-    except LinkProblem as problem:
-        return _problem_page(problem)
-    subscriptions.unsubscribe(db.session(), email)
-    return page("Unsubscribed", f"{email} will get no more mail about replies.")
+for _purpose in READER_LINKS:
+    blueprint.add_url_rule(
+        f"/{_purpose.value}/<token>",
+        endpoint=_purpose.value,
+        view_func=_reader_link(_purpose),
+        methods=["GET", "POST"],
+    )
