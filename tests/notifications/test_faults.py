@@ -179,3 +179,31 @@ def test_a_delivery_that_keeps_failing_is_kept_as_failed_counted_and_can_be_retr
     metrics = client.get("/metrics").text
     assert "commentsvc_notifications_failed 0.0" in metrics
     assert "commentsvc_notifications_delivered 1.0" in metrics
+
+
+def test_several_workers_at_once_deliver_each_event_once(
+    live: Any, webhook_receiver: Any, tmp_path: Path
+) -> None:
+    service = live(webhook_urls=(webhook_receiver.url,))
+    client = service.app.test_client()
+    for number in range(20):
+        client.post("/api/v1/comments", json=comment_payload(body=f"comment {number}"))
+    environment = worker_environment(
+        service.app, tmp_path, COMMENTSVC_WEBHOOK_URLS=webhook_receiver.url,
+        COMMENTSVC_NOTIFICATION_LEASE_SECONDS="60",
+    )  # fmt: skip
+    workers = [
+        subprocess.Popen([sys.executable, "-m", "commentsvc.cli", "worker"], env=environment)
+        for _ in range(3)
+    ]
+    try:
+        wait_for(lambda: all(d.status == DeliveryStatus.DELIVERED for d in deliveries(service.app))
+                 and len(deliveries(service.app)) == 20, timeout=60)  # fmt: skip
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(10)
+
+    ids = [request.headers["X-Commentsvc-Delivery"] for request in webhook_receiver.received]
+    assert len(ids) == len(set(ids)) == 20
