@@ -20,7 +20,7 @@ import random
 import smtplib
 import socket
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -84,20 +84,12 @@ class DeliveryJob:
 
     name = "notifications"
 
-    def __init__(
-        self,
-        settings: Settings,
-        sessions: sessionmaker[Session],
-        *,
-        mailer: Mailer | None = None,
-        post_webhook: Callable[[str, bytes, str, str], None] = webhooks.post,
-    ) -> None:
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
         assert settings.secret_key, "the worker signs links and webhooks with the secret key"
         self.settings = settings
         self.sessions = sessions
         self.interval_seconds = settings.worker_interval_seconds
-        self.mailer = mailer or mailer_of(settings)
-        self.post_webhook = post_webhook
+        self.mailer: Mailer | None = mailer_of(settings)
         self.links = Links(settings.secret_key, public_url(settings))
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -283,7 +275,7 @@ class DeliveryJob:
         """Send; False when there is nothing to send any more."""
         first = group[0]
         if first.channel == Channel.WEBHOOK:
-            self.post_webhook(
+            webhooks.post(
                 first.target, first.payload["body"].encode(), self._secret, first.delivery_id
             )
             return True

@@ -34,7 +34,7 @@ _page = _environment.from_string(
 {% for paragraph in paragraphs %}<p>{{ paragraph }}</p>
 {% endfor %}{% if comment %}<p class="meta">{{ comment.author }} &lt;{{ comment.email }}&gt;
 on <a href="{{ comment.url }}" rel="noopener">{{ comment.url }}</a>
-{%- if comment.status %} · now {{ comment.status }}{% endif %}</p>
+{%- if comment.status %} · status: {{ comment.status }}{% endif %}</p>
 <blockquote>{{ comment.body }}</blockquote>
 {% endif %}{% if button %}<form method="post"><button type="submit">{{ button }}</button></form>
 {% endif %}</body></html>

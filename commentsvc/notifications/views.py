@@ -82,8 +82,8 @@ def decide_page(token: str) -> Response:
     except LinkProblem as problem:
         return _problem_page(problem)
     button, _done, _after = ACTION_WORDS[action]
-    return page(f"{button}?", f"Signed in by this link as {moderator.name}.",
-                comment=_comment_shown(comment), button=button)  # fmt: skip
+    sent_to = f"This link was sent to {moderator.name}; the decision is recorded as theirs."
+    return page(f"{button}?", sent_to, comment=_comment_shown(comment), button=button)
 
 
 @blueprint.post("/decide/<token>")
