@@ -132,3 +132,25 @@ def test_pages_escape_what_commenters_wrote(client: Any, moderator_id: int) -> N
 
     assert "<script>alert" not in page.text and "<img" not in page.text
     assert "&lt;script&gt;" in page.text
+
+
+def test_two_clicks_at_once_on_one_link_decide_once(
+    make_app: Any, serve_app: Any, comment_id: int, moderator_id: int
+) -> None:
+    import urllib.error
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = serve_app(make_app())
+    link = base + decide_link("test", comment_id, moderator_id)
+
+    def click(_: int) -> int:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(link, method="POST"), timeout=10):
+                return 200
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = sorted(pool.map(click, range(4)))
+    assert answers == [200, 410, 410, 410]
