@@ -198,7 +198,7 @@ def test_several_workers_at_once_deliver_each_event_once(
     ]
     try:
         wait_for(lambda: all(d.status == DeliveryStatus.DELIVERED for d in deliveries(service.app))
-                 and len(deliveries(service.app)) == 20, timeout=60)  # fmt: skip
+                 and len(deliveries(service.app)) == 20, timeout=120)  # fmt: skip
     finally:
         for worker in workers:
             worker.terminate()
