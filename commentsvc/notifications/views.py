@@ -75,23 +75,17 @@ def _decision(token: str) -> tuple[dict[str, Any], Moderator, Comment, moderatio
     return data, moderator, comment, action
 
 
-@blueprint.get("/decide/<token>")
-def decide_page(token: str) -> Response:
-    try:
-        _data, moderator, comment, action = _decision(token)
-    except LinkProblem as problem:
-        return _problem_page(problem)
-    button, _done, _after = ACTION_WORDS[action]
-    sent_to = f"This link was sent to {moderator.name}; the decision is recorded as theirs."
-    return page(f"{button}?", sent_to, comment=_comment_shown(comment), button=button)
-
-
-@blueprint.post("/decide/<token>")
+@blueprint.route("/decide/<token>", methods=["GET", "POST"])
 def decide(token: str) -> Response:
+    """GET: the comment and a button; POST (the button): the decision, once."""
     try:
         data, moderator, comment, action = _decision(token)
     except LinkProblem as problem:
         return _problem_page(problem)
+    button, done, after = ACTION_WORDS[action]
+    if request.method == "GET":
+        sent_to = f"This link was sent to {moderator.name}; the decision is recorded as theirs."
+        return page(f"{button}?", sent_to, comment=_comment_shown(comment), button=button)
     session = db.session()
     # Marked as used in the decision's own transaction: two clicks at once, one decision.
     session.add(UsedLink(id=link_id(data)))
@@ -101,7 +95,6 @@ def decide(token: str) -> Response:
         session.rollback()
         return _problem_page(USED)
     decided = moderation.decide(session, deps().queue, deps().cache, moderator, comment.id, action)
-    _button, done, after = ACTION_WORDS[action]
     return page(done, after, comment=_comment_shown(decided))
 
 
