@@ -31,6 +31,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from commentsvc.moderation.queue import ModerationQueue
     from commentsvc.moderation.requeue import RequeueSweeper
     from commentsvc.moderation.rules import Rules
+    from commentsvc.notifications import views as notification_views
     from commentsvc.store import database as db
     from commentsvc.store.cache import ThreadCache
     from commentsvc.store.redis_client import make_redis
@@ -95,6 +96,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(moderation_page.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(wordpress_form.blueprint)
+    app.register_blueprint(notification_views.blueprint)
     embed.init_app(app)
     openapi.init_app(app)
     metrics.init_app(app)

@@ -1,4 +1,4 @@
-"""The ``commentsvc`` command: serve, db, moderators, queue, export, import."""
+"""The ``commentsvc`` command: serve, worker, db, moderators, queue, import, notifications."""
 
 from __future__ import annotations
 
@@ -77,6 +77,20 @@ def serve(host: str, port: int, workers: int | None) -> None:
     sys.exit(run(settings, host, port))
 
 
+@main.command()
+def worker() -> None:
+    """Run the background jobs (notifications: mail and webhooks). Any number may run
+    against one database; `serve` runs one itself unless COMMENTSVC_WORKER_IN_SERVE=false."""
+    from commentsvc.runtime.background import run
+    from commentsvc.store.migrate import SchemaNotCurrent
+
+    try:
+        code = run(Settings.from_env())
+    except SchemaNotCurrent as exc:
+        raise click.ClickException(str(exc)) from None
+    sys.exit(code)
+
+
 @main.group()
 def db() -> None:
     """The database schema."""
@@ -96,12 +110,13 @@ def moderators() -> None:
 
 @moderators.command("add")
 @click.argument("name")
-def moderators_add(name: str) -> None:
+@click.option("--email", help="Where mail about waiting comments goes (needs COMMENTSVC_SMTP_URL).")
+def moderators_add(name: str, email: str | None) -> None:
     """Create a moderator; prints its token (last line). Only a hash of it is kept."""
     from commentsvc.moderation.services import add_moderator
 
     with _session(Settings.from_env()) as session:
-        token = add_moderator(session, name)
+        token = add_moderator(session, name, email)
     click.echo(f"moderator {name!r} created; keep this token, it is shown only once:", err=True)
     click.echo(token)
 
@@ -113,7 +128,8 @@ def moderators_list() -> None:
 
     with _session(Settings.from_env()) as session:
         for moderator in list_moderators(session):
-            click.echo(f"{moderator.name}\tsince {moderator.created_at:%Y-%m-%d}")
+            email = moderator.email or "(no email)"
+            click.echo(f"{moderator.name}\t{email}\tsince {moderator.created_at:%Y-%m-%d}")
 
 
 @moderators.command("remove")
@@ -306,3 +322,40 @@ def _queue_and_cache(settings: Settings) -> tuple[Any, Any]:
         ModerationQueue(redis, settings.moderation_lease_seconds),
         ThreadCache(redis, settings.thread_cache_seconds),
     )
+@main.group()
+def notifications() -> None:
+    """Mail and webhook deliveries."""
+
+
+@notifications.command("failed")
+def notifications_failed() -> None:
+    """List deliveries given up on after retrying (id, what, to whom, last error)."""
+    from commentsvc.notifications.services import failed_deliveries
+
+    with _session(Settings.from_env()) as session:
+        failed = failed_deliveries(session)
+        for delivery in failed:
+            click.echo(
+                f"{delivery.delivery_id}\t{delivery.channel.value}\t{delivery.target}\t"
+                f"comment {delivery.comment_id}\t{delivery.attempts} attempts\t"
+                f"{delivery.last_error or ''}"
+            )
+    click.echo(f"{len(failed)} failed deliveries", err=True)
+
+
+@notifications.command("retry")
+@click.argument("delivery_id", required=False)
+@click.option("--all", "every", is_flag=True, help="Retry every failed delivery.")
+def notifications_retry(delivery_id: str | None, every: bool) -> None:
+    """Send a failed delivery (or --all) again, with the same delivery id."""
+    from commentsvc.notifications.services import retry_failed
+
+    if bool(delivery_id) == every:
+        raise click.UsageError("give one delivery id, or --all")
+    with _session(Settings.from_env()) as session:
+        count = retry_failed(session, delivery_id)
+    click.echo(f"{count} deliveries will be sent again")
+
+
+if __name__ == "__main__":
+    main()

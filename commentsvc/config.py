@@ -148,6 +148,24 @@ def parse_url(schemes: tuple[str, ...]) -> Callable[[str], str]:
     return check
 
 
+def parse_webhook_urls(value: str) -> tuple[str, ...]:
+    urls = tuple(item.strip() for item in value.split(",") if item.strip())
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{url!r} is not an http:// or https:// address")
+    return urls
+
+
+def parse_mail_address(value: str) -> str:
+    from email.utils import parseaddr
+
+    _name, address = parseaddr(value)
+    if "@" not in address:
+        raise ValueError(f"{value!r} is not an email address such as comments@example.com")
+    return value
+
+
 def parse_public_url(value: str) -> str:
     """The service's public address: an http(s) URL, maybe with a path prefix
     (``https://example.com/comments``), kept without a trailing slash."""
@@ -247,6 +265,16 @@ class Settings:
     workers: int = _setting(parse_at_least_one, default=max(2, (os.cpu_count() or 1) * 2))
     worker_timeout_seconds: int = _setting(parse_at_least_one, default=30)
     log_level: str = _setting(parse_log_level, default="INFO")
+    # Notifications: mail to moderators and readers, webhooks, and their delivery.
+    smtp_url: str | None = _setting(parse_url(("smtp", "smtps")))
+    mail_from: str | None = _setting(parse_mail_address)
+    webhook_urls: tuple[str, ...] = _setting(parse_webhook_urls, default=())
+    worker_in_serve: bool = _setting(parse_bool, default=True)
+    worker_interval_seconds: float = _setting(parse_positive_float, default=2.0)
+    notification_retry_seconds: float = _setting(parse_positive_float, default=30.0)
+    notification_give_up_seconds: float = _setting(parse_positive_float, default=6 * 3600.0)
+    notification_lease_seconds: float = _setting(parse_positive_float, default=120.0)
+    moderator_mail_interval_seconds: float = _setting(parse_positive_float, default=60.0)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -4,6 +4,7 @@ from commentsvc.comments.models import Comment, CommentStatus, Thread
 from commentsvc.moderation.history import AuditEvent
 from commentsvc.moderation.models import Moderator
 from commentsvc.moderation.trust import Author, Trust
+from commentsvc.notifications.models import Delivery, OutboxEvent, Subscriber, UsedLink
 from commentsvc.store.database import Base
 
 __all__ = [
@@ -12,7 +13,11 @@ __all__ = [
     "Base",
     "Comment",
     "CommentStatus",
+    "Delivery",
     "Moderator",
+    "OutboxEvent",
+    "Subscriber",
     "Thread",
     "Trust",
+    "UsedLink",
 ]

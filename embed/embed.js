@@ -24,6 +24,7 @@
     note: "Your email address will not be published. Required fields are marked *",
     body: "Comment", name: "Name", email: "Email", website: "Website",
     remember: "Save my name, email, and website in this browser for the next time I comment.",
+    notify: "Notify me of replies by email",
     noBody: "Please write a comment.", noName: "Please enter your name.",
     noEmail: "Please enter your email address. It will not be published.",
     badEmail: "Please enter a valid email address.",
@@ -287,6 +288,7 @@
       var replyNote = el("p", { "class": "commentsvc-replying", hidden: "" }, [replyText, cancel]);
       var remember = el("input", { type: "checkbox", id: "commentsvc-remember" });
       remember.checked = !!load(authorKey);
+      var notify = el("input", { type: "checkbox", id: "commentsvc-notify", name: "notify_replies" });
       var submit = el("button", { type: "submit", "class": "commentsvc-submit", text: t("submit") });
       var formError = el("p", { "class": "commentsvc-form-error", role: "alert" });
       // Hidden from people (off-screen, not focusable): a bot that fills every field fills it.
@@ -305,6 +307,8 @@
         trap,
         el("p", { "class": "commentsvc-remember" }, [remember, el("label", { "for": "commentsvc-remember",
           text: " " + t("remember") })]),
+        el("p", { "class": "commentsvc-remember commentsvc-notify" }, [notify, el("label", { "for": "commentsvc-notify",
+          text: " " + t("notify") })]),
         formError,
         el("p", {}, [submit]),
       ]);
@@ -340,6 +344,7 @@
         var payload = { url: url, name: fields.name.value.trim(), email: fields.email.value.trim(), body: fields.body.value };
         if (fields.website.value.trim()) payload.website = fields.website.value.trim();
         if (parent) payload.parent_id = parent.id;
+        if (notify.checked) payload.notify_replies = true;
         var honeypot = node.querySelector("#commentsvc-homepage").value;
         if (honeypot) payload.homepage = honeypot;
         submit.disabled = true;

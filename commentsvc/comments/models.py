@@ -6,7 +6,8 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Index, String, Text, text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from commentsvc.comments.limits import EMAIL_MAX, NAME_MAX, URL_COLUMN_MAX, WEBSITE_MAX
@@ -78,6 +79,8 @@ class Comment(Base):
     # 0 (surely a person) .. 1 (surely spam); at COMMENTSVC_SPAM_THRESHOLD it is spam.
     spam_score: Mapped[float] = mapped_column(Float, default=0.0, server_default=text("0"))
     remote_addr: Mapped[str | None] = mapped_column(String(45))
+    # The author asked for a mail when a reply to this comment is approved.
+    notify_replies: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(

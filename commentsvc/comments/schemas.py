@@ -183,6 +183,11 @@ class CommentCreateSchema(Schema):
         validate=validate.Range(min=1, max=MAX_ID, error=NOT_A_PARENT),
         error_messages={"invalid": NOT_A_PARENT},
     )
+    # "Notify me of replies by email": a JSON boolean, or a form checkbox ("on").
+    notify_replies = fields.Boolean(
+        load_default=False,
+        error_messages={"invalid": "Tick the box, or leave it empty, to choose reply mail."},
+    )
     # Hidden from people by the embed; bots that fill every field fill this one too.
     homepage = Text(load_default="", data_key=HONEYPOT_FIELD)
 
@@ -197,7 +202,7 @@ class CommentCreateSchema(Schema):
         # A plain HTML form sends "" for fields the reader left empty.
         if isinstance(data, dict):
             data = dict(data)
-            for name in ("website", "parent_id", HONEYPOT_FIELD):
+            for name in ("website", "parent_id", "notify_replies", HONEYPOT_FIELD):
                 if isinstance(data.get(name), str) and not data[name].strip():
                     data.pop(name)
             for name in ("name", "email", "website"):

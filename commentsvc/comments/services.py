@@ -25,6 +25,7 @@ from commentsvc.moderation import history
 from commentsvc.moderation.queue import ModerationQueue
 from commentsvc.moderation.rules import Rules
 from commentsvc.moderation.trust import Trust, trust_column, trust_of
+from commentsvc.notifications import outbox
 from commentsvc.store.cache import BuiltPage, Page, ThreadCache
 from commentsvc.store.database import utcnow
 from commentsvc.store.redis_failures import tolerated
@@ -183,6 +184,7 @@ def create_comment(
             duplicate=article.duplicate,
         ),
         "remote_addr": remote_addr,
+        "notify_replies": bool(data.get("notify_replies")),
         "created_at": now,
         "decided_at": now if decided_by else None,
     }
@@ -210,6 +212,11 @@ def create_comment(
         _check_parent(session, url, values["parent_id"])
     if decided_by:
         history.record(session, status.value, decided_by, comment_id=comment_id)
+    # Notifications: one INSERT more in this transaction, delivered by the worker.
+    outbox.record_new_comment(
+        session, comment_id, status,
+        is_reply=values["parent_id"] is not None, notify_replies=values["notify_replies"],
+    )  # fmt: skip
     session.commit()
     COMMENTS_POSTED.inc()
     if status == CommentStatus.PENDING:

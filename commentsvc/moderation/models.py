@@ -17,4 +17,6 @@ class Moderator(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(MODERATOR_NAME_MAX), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Where notifications of waiting comments go; None: no mail.
+    email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -18,6 +18,8 @@ from commentsvc.comments.services import invalidate_page
 from commentsvc.moderation import history, live
 from commentsvc.moderation.models import Moderator
 from commentsvc.moderation.queue import ModerationQueue
+from commentsvc.notifications import outbox
+from commentsvc.notifications.models import EventKind
 from commentsvc.store.cache import ThreadCache
 from commentsvc.store.database import utcnow
 from commentsvc.store.redis_failures import tolerated
@@ -43,19 +45,31 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def add_moderator(session: Session, name: str) -> str:
-    """Create a moderator; the token is returned once and only its hash is stored."""
+def add_moderator(session: Session, name: str, email: str | None = None) -> str:
+    """Create a moderator (with the address notifications go to, if given); the token
+    is returned once and only its hash is stored."""
     name = name.strip()
     if not name or len(name) > MODERATOR_NAME_MAX:
         raise BadRequest(f"A moderator name has 1 to {MODERATOR_NAME_MAX} characters.")
+    if email is not None:
+        email = _normalised_email(email)
     token = secrets.token_urlsafe(32)
-    session.add(Moderator(name=name, token_hash=hash_token(token)))
+    session.add(Moderator(name=name, token_hash=hash_token(token), email=email))
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
         raise BadRequest(f"There is already a moderator called {name!r}.") from None
     return token
+
+
+def _normalised_email(email: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise BadRequest(f"{email!r} is not a valid email address: {exc}") from None
 
 
 def remove_moderator(session: Session, name: str) -> None:
@@ -140,6 +154,9 @@ def decide(
         if status == CommentStatus.APPROVED:
             # A reader's edit of a published comment: it becomes the published text.
             revised = apply_revision(session, comment)
+            if revised is None:
+                # Reply mail to the parent's author, delivered by the worker.
+                outbox.record(session, EventKind.APPROVED, comment_id)
     session.commit()
     if revised is not None:
         comment.status, comment.decided_at, comment.decided_by = status, utcnow(), moderator

@@ -35,6 +35,8 @@ import multiprocessing
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import threading
 from typing import Any
@@ -180,6 +182,31 @@ def _send_outcome(sending: Any, settings: Settings) -> None:
         sending.send((True, exc))
 
 
+def _start_worker(settings: Settings, port: int) -> subprocess.Popen[bytes] | None:
+    """`commentsvc worker` beside gunicorn, as its own process: the web workers never
+    load mail or webhook code, and a slow SMTP server never holds a request. It gets
+    this process's environment, with the Redis URL and public address resolved."""
+    if not settings.worker_in_serve:
+        return None
+    environment = {**os.environ, "COMMENTSVC_DATA_DIR": str(settings.data_dir)}
+    if settings.redis_url:
+        environment["COMMENTSVC_REDIS_URL"] = settings.redis_url
+    if not settings.public_url:
+        environment["COMMENTSVC_PUBLIC_URL"] = f"http://localhost:{port}"
+    return subprocess.Popen([sys.executable, "-m", "commentsvc.cli", "worker"], env=environment)
+
+
+def _stop_worker(worker: subprocess.Popen[bytes] | None) -> None:
+    if worker is None or worker.poll() is not None:
+        return
+    worker.terminate()
+    try:
+        worker.wait(10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(10)
+
+
 def _banner(settings: Settings, host: str, port: int, token: str | None) -> str:
     shown_host = "localhost" if host in ("0.0.0.0", "::", "127.0.0.1") else host  # noqa: S104
     base = settings.public_url or f"http://{shown_host}:{port}"
@@ -225,6 +252,7 @@ def run(settings: Settings, host: str, port: int) -> int:
     os.umask(0o077)
     logsafe.install()
     embedded = None
+    worker = None
     try:
         _check_data_dir(settings)
         # Resolved once, before the workers fork: they all sign with the same key.
@@ -238,6 +266,7 @@ def run(settings: Settings, host: str, port: int) -> int:
         stop_if_asked()
         _metrics_dir(settings)
         click.echo(_banner(settings, host, port, token))
+        worker = _start_worker(settings, port)
         options = {
             "bind": f"{host}:{port}",
             "workers": settings.workers,
@@ -256,6 +285,8 @@ def run(settings: Settings, host: str, port: int) -> int:
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 1
     finally:
+        # After gunicorn, before Redis: the worker may still be using both.
+        _stop_worker(worker)
         if embedded is not None:
             # A second stop signal must not cut the server's final save short.
             for signum in STOP_SIGNALS:

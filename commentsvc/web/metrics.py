@@ -76,8 +76,11 @@ def _registry(queue: ModerationQueue) -> CollectorRegistry:
 @blueprint.get("/metrics")
 def metrics() -> Response:
     from commentsvc.deps import deps
+    from commentsvc.notifications.metrics import NotificationsCollector
 
-    body = generate_latest(_registry(deps().queue))
+    registry = _registry(deps().queue)
+    registry.register(NotificationsCollector(deps().database.sessions))
+    body = generate_latest(registry)
     return Response(body, content_type=CONTENT_TYPE_LATEST)
 
 

@@ -112,6 +112,52 @@ COMMENT_ID = {
 AUTH_ERRORS = {"401": _error("No token, or a wrong one")}
 NOT_A_SITE = "An article outside the configured sites (COMMENTSVC_SITES)"
 
+
+def _html(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+LINK_TOKEN = {
+    "in": "path",
+    "name": "token",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The signed token of a link in a notification mail",
+}
+LINK_ERRORS = {
+    "403": _html("A forged link, one signed with an earlier secret key, or a removed moderator's"),
+    "404": _html("The comment was deleted"),
+    "410": _html("An expired link, or a one-use link used already"),
+}
+
+
+def _link_page(shows: str, does: str, *, form_body: bool = False) -> dict[str, Any]:
+    """A link from a mail: GET shows a page with a button, only the POST acts."""
+    post: dict[str, Any] = {
+        "summary": does,
+        "responses": {"200": _html("Done"), **LINK_ERRORS},
+    }
+    if form_body:
+        post["requestBody"] = {
+            "required": False,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "List-Unsubscribe": {"type": "string", "enum": ["One-Click"]}
+                        },
+                    }
+                }
+            },
+        }
+    return {
+        "parameters": [LINK_TOKEN],
+        "get": {"summary": shows, "responses": {"200": _html("The page"), **LINK_ERRORS}},
+        "post": post,
+    }
+
+
 PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/comments": {
         "get": {
@@ -474,6 +520,18 @@ PATHS: dict[str, dict[str, Any]] = {
             },
         }
     },
+    "/notifications/decide/{token}": _link_page(
+        "A moderator's link: the comment and a button to approve, reject or mark it as spam",
+        "Decide, once (signed link, 7 days)",
+    ),
+    "/notifications/confirm/{token}": _link_page(
+        "A reader's opt-in confirmation page", "Confirm reply mail for this address"
+    ),
+    "/notifications/unsubscribe/{token}": _link_page(
+        "A reader's unsubscribe page",
+        "Unsubscribe this address from reply mail (also RFC 8058 one-click)",
+        form_body=True,
+    ),
     "/healthz": {
         "get": {
             "summary": "Whether the database and Redis answer",

@@ -356,6 +356,7 @@ def test_it_is_usable_with_the_keyboard_alone(page: Any, widget: Widget) -> None
         page.keyboard.press("Tab")
         page.keyboard.type(value)
     page.keyboard.press("Tab")  # remember me
+    page.keyboard.press("Tab")  # notify me of replies
     page.keyboard.press("Tab")  # post
     expect(page.get_by_role("button", name="Post Comment")).to_be_focused()
     page.keyboard.press("Enter")
