@@ -29,7 +29,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from commentsvc.moderation import views as moderation_views
     from commentsvc.moderation.queue import ModerationQueue
     from commentsvc.moderation.requeue import RequeueSweeper
-    from commentsvc.moderation.rules import Rules
+    from commentsvc.spam.model import SpamModel
+    from commentsvc.spam.pipeline import SpamFilter
     from commentsvc.store import database as db
     from commentsvc.store import redis_client as redisconn
     from commentsvc.store.cache import ThreadCache
@@ -66,7 +67,13 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         redis=redis,
         queue=queue,
         cache=ThreadCache(redis, settings.thread_cache_seconds),
-        rules=Rules(settings.blocked_words, settings.max_links),
+        spam=SpamFilter(
+            model=SpamModel(redis, settings.flood_limit),
+            secret_key=settings.secret_key or "",
+            blocked_words=settings.blocked_words,
+            max_links=settings.max_links,
+            threshold=settings.spam_threshold,
+        ),
         limiter=ratelimit.PostLimiter(redis, parse_rates(settings.post_rate_limit)),
     )
     app.extensions["commentsvc.requeue"] = RequeueSweeper(

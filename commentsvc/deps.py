@@ -10,7 +10,7 @@ from redis import Redis
 from commentsvc.comments.ratelimit import PostLimiter
 from commentsvc.config import Settings
 from commentsvc.moderation.queue import ModerationQueue
-from commentsvc.moderation.rules import Rules
+from commentsvc.spam.pipeline import SpamFilter
 from commentsvc.store.cache import ThreadCache
 from commentsvc.store.database import Database
 
@@ -22,7 +22,7 @@ class Dependencies:
     redis: Redis
     queue: ModerationQueue
     cache: ThreadCache
-    rules: Rules
+    spam: SpamFilter
     limiter: PostLimiter
 
 

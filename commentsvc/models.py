@@ -4,6 +4,7 @@ from commentsvc.comments.models import Comment, CommentStatus, Thread
 from commentsvc.moderation.history import AuditEvent
 from commentsvc.moderation.models import Moderator
 from commentsvc.moderation.trust import Author, Trust
+from commentsvc.spam.learning import SpamExample
 from commentsvc.store.database import Base
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Comment",
     "CommentStatus",
     "Moderator",
+    "SpamExample",
     "Thread",
     "Trust",
 ]

@@ -26,6 +26,7 @@ WEBSITE_MAX = 500
 BODY_MAX = 10_000
 URL_MAX = 2_000
 HONEYPOT_FIELD = "homepage"
+FORM_TOKEN_FIELD = "form_token"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # Ids are 32-bit on every database; a larger number cannot name a comment.
 MAX_ID = 2**31 - 1
@@ -136,6 +137,13 @@ class CommentCreateSchema(Schema):
     )
     # Hidden from people by the embed; bots that fill every field fill this one too.
     homepage = Text(load_default="", data_key=HONEYPOT_FIELD)
+    # Given to the embed when it showed the form (GET /api/v1/comments/form-token):
+    # a comment posted seconds later was not written by a person.
+    form_token = Text(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=100, error="This form token is not valid."),
+    )
 
     def __init__(
         self,
@@ -155,7 +163,7 @@ class CommentCreateSchema(Schema):
         # A plain HTML form sends "" for fields the reader left empty.
         if isinstance(data, dict):
             data = dict(data)
-            for name in ("website", "parent_id", HONEYPOT_FIELD):
+            for name in ("website", "parent_id", HONEYPOT_FIELD, FORM_TOKEN_FIELD):
                 if isinstance(data.get(name), str) and not data[name].strip():
                     data.pop(name)
             for name in ("name", "email", "website"):
@@ -230,6 +238,10 @@ class CountsQuerySchema(Schema):
         validate=validate.Length(min=1, max=100, error="Ask for between 1 and 100 articles."),
         error_messages=_required("Give one or more article addresses as url."),
     )
+
+
+class FormTokenSchema(Schema):
+    token = fields.String(required=True)
 
 
 class CountsSchema(Schema):

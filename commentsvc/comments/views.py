@@ -13,9 +13,11 @@ from commentsvc.comments.schemas import (
     CommentCreateSchema,
     CountsQuerySchema,
     CreatedCommentSchema,
+    FormTokenSchema,
     ThreadQuerySchema,
 )
 from commentsvc.deps import deps
+from commentsvc.spam import formtoken
 from commentsvc.store import database as db
 from commentsvc.web.payload import is_form_post, read_payload
 
@@ -24,6 +26,7 @@ blueprint = Blueprint("comments", __name__, url_prefix="/api/v1")
 _thread_query = ThreadQuerySchema(unknown=EXCLUDE)
 _counts_query = CountsQuerySchema(unknown=EXCLUDE)
 _created = CreatedCommentSchema()
+_form_token = FormTokenSchema()
 
 
 @blueprint.get("/comments")
@@ -47,12 +50,22 @@ def post_comment() -> Any:
     services.check_site(settings.sites, payload.get("url"))
     data = _create_schema(settings.check_email_deliverability).load(payload)
     comment = services.create_comment(
-        db.session(), deps().queue, deps().cache, deps().rules, data, request.remote_addr
+        db.session(), deps().queue, deps().cache, deps().spam, data, request.remote_addr
     )
     if is_form_post():
         # The no-JavaScript path: back to the article the reader came from.
         return redirect(data["url"], code=303)
     return _created.dump(comment), 202
+
+
+@blueprint.get("/comments/form-token")
+def form_token() -> Any:
+    """A token for the form the embed is showing: posted back with the comment."""
+    secret_key = deps().settings.secret_key
+    assert secret_key is not None  # create_app always has one
+    return _form_token.dump({"token": formtoken.issue(secret_key)}), 200, {
+        "Cache-Control": "no-store"
+    }
 
 
 def _check_parent(url: str, parent_id: int) -> str | None:

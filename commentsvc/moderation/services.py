@@ -17,6 +17,7 @@ from commentsvc.comments.schemas import MAX_ID
 from commentsvc.comments.services import invalidate_page
 from commentsvc.moderation.models import Moderator
 from commentsvc.moderation.queue import ModerationQueue
+from commentsvc.spam import learning
 from commentsvc.store.cache import ThreadCache
 from commentsvc.store.database import utcnow
 from commentsvc.web.errors import BadRequest, NotFound
@@ -79,7 +80,7 @@ def authenticate(session: Session, token: str) -> Moderator | None:
 def claim_comments(
     session: Session, queue: ModerationQueue, moderator: Moderator, limit: int
 ) -> list[Comment]:
-    """Pending comments claimed for this moderator, oldest first. Entries whose comment
+    """Pending comments claimed for this moderator, likely spam last. Entries whose comment
     was decided or deleted meanwhile are taken off the queue and others claimed instead."""
     comments: dict[int, Comment] = {}
     for _attempt in range(10):
@@ -103,7 +104,13 @@ def claim_comments(
         # Claim again only to replace entries that turned out to be stale.
         if not stale:
             break
-    return sorted(comments.values(), key=lambda comment: comment.id)[:limit]
+    return sorted(comments.values(), key=_likely_spam_last)[:limit]
+
+
+def _likely_spam_last(comment: Comment) -> tuple[int, int]:
+    """Likely spam sinks to the end; within a band of a tenth of the score, oldest
+    first (smaller differences of score say nothing to a moderator)."""
+    return int(comment.spam_score * 10), comment.id
 
 
 def decide(
@@ -119,6 +126,7 @@ def decide(
     comment = _find(session, comment_id, for_update=True)
     url = comment.thread.url
     status = STATUS_OF_ACTION[action]
+    learning.record_decision(session, comment, status)
     # Conditional, so that of two moderators deciding at once only the first decision
     # is recorded, and both answers show it (SQLite has no row locks to serialise them).
     session.execute(

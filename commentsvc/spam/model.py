@@ -1,0 +1,144 @@
+"""The learned spam score, as the web worker computes it: pure Python, one round trip.
+
+The model is logistic regression over the hashed features of ``features``. Its
+weights live in one Redis hash (bucket -> weight, plus the intercept), so every
+worker and every instance scores with the same, newest weights: the learner
+(``learning.SpamLearner``, in the background worker) replaces the whole hash at
+once (RENAME) after each round of learning. Posting reads only the comment's own
+buckets (HMGET), in the same script that counts the author's posts for the flood
+rule: one round trip for the whole spam check.
+
+When Redis has no weights (a new install before the learner first ran, or a Redis
+that lost its data) or does not answer, the score comes from the weights shipped
+with the package, trained on public labelled data (see ``weights/README.md``).
+They are read on first need only, so a worker that never needs them never holds them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import RedisError
+
+from commentsvc.config import Rate
+from commentsvc.spam.features import bucket, value_of
+
+log = logging.getLogger(__name__)
+
+MODEL_KEY = "commentsvc:spam:model"
+INTERCEPT = "intercept"
+FLOOD_PREFIX = "commentsvc:spam:flood:"
+SHIPPED_FILE = "initial.json.gz"
+FLOOD_BUCKET = bucket("signal:flood")
+
+# KEYS: the address's and the email's post counters, the model hash. ARGV: the
+# window in seconds, then the model fields to read. Answers both counts (this post
+# included) and the fields' values.
+_CHECK = """
+local counts = {}
+for i = 1, 2 do
+  counts[i] = redis.call('INCR', KEYS[i])
+  if counts[i] == 1 then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+end
+return {counts[1], counts[2], redis.call('HMGET', KEYS[3], unpack(ARGV, 2))}
+"""
+
+
+@dataclass(frozen=True)
+class ShippedModel:
+    intercept: float
+    weights: dict[int, float]
+    updates: float  # scikit-learn's step counter: where online learning goes on from
+    about: dict[str, Any]
+
+
+@cache
+def shipped_model() -> ShippedModel:
+    raw = resources.files("commentsvc.spam.weights").joinpath(SHIPPED_FILE).read_bytes()
+    data = json.loads(gzip.decompress(raw))
+    return ShippedModel(
+        intercept=float(data["intercept"]),
+        weights=dict(zip(data["buckets"], data["weights"], strict=True)),
+        updates=float(data["updates"]),
+        about=data["about"],
+    )
+
+
+def probability(logit: float) -> float:
+    if logit < -35:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-logit))
+
+
+def score_with(weights: dict[int, float], intercept: float, buckets: list[int]) -> float:
+    value = value_of(buckets)
+    return probability(intercept + value * sum(weights.get(b, 0.0) for b in buckets))
+
+
+@dataclass(frozen=True)
+class Check:
+    """What one round trip told about a new comment."""
+
+    score: float
+    posts_from_address: int  # in the flood window, this one included; 0: not counted
+    posts_from_email: int
+
+
+def _email_key(email: str) -> str:
+    # Redis holds no reader's address in clear: a digest counts just as well.
+    return FLOOD_PREFIX + "email:" + hashlib.blake2b(email.encode(), digest_size=12).hexdigest()
+
+
+class SpamModel:
+    def __init__(self, redis: Redis, flood_window: Rate) -> None:
+        self.flood_window = flood_window
+        self._check = redis.register_script(_CHECK)
+
+    def check(self, buckets: list[int], address: str | None, email: str) -> Check:
+        """Count the post for the flood rule and score the comment. ``buckets`` are
+        its features but the flood signal, which is added when the counts say so."""
+        fields = [INTERCEPT, str(FLOOD_BUCKET), *map(str, buckets)]
+        keys = [f"{FLOOD_PREFIX}ip:{address or 'unknown'}", _email_key(email), MODEL_KEY]
+        try:
+            by_address, by_email, values = self._check(
+                keys=keys, args=[self.flood_window.seconds, *fields]
+            )
+        except RedisError as exc:
+            log.warning("spam score from the shipped model, Redis is not answering: %s", exc)
+            return Check(self._shipped_score(buckets, flood=False), 0, 0)
+        flood = max(by_address, by_email) > self.flood_window.amount
+        if values[0] is None:
+            return Check(self._shipped_score(buckets, flood), by_address, by_email)
+        weights = {int(field): float(value) for field, value in zip(fields[1:], values[1:],
+                                                                   strict=True) if value}  # fmt: skip
+        return Check(self._score(weights, float(values[0]), buckets, flood), by_address, by_email)
+
+    @staticmethod
+    def _score(weights: dict[int, float], intercept: float, buckets: list[int], flood: bool
+               ) -> float:  # fmt: skip
+        if flood and FLOOD_BUCKET not in buckets:
+            buckets = sorted([*buckets, FLOOD_BUCKET])
+        return score_with(weights, intercept, buckets)
+
+    def _shipped_score(self, buckets: list[int], flood: bool) -> float:
+        shipped = shipped_model()
+        return self._score(shipped.weights, shipped.intercept, buckets, flood)
+
+
+def published_weights(redis: Redis) -> tuple[dict[int, float], float] | None:
+    """Every weight in Redis and the intercept (for the learner and the evaluation),
+    or None when Redis holds no model."""
+    stored = redis.hgetall(MODEL_KEY)
+    if INTERCEPT.encode() not in stored:
+        return None
+    weights = {int(key): float(value) for key, value in stored.items() if key.isdigit()}
+    return weights, float(stored[INTERCEPT.encode()])
