@@ -235,6 +235,17 @@
         return messages;
       }
 
+      // A token from when the reader started on the form: a comment sent seconds
+      // later is a script's. Asked for once, on first focus, not on every page view.
+      var formToken = null;
+      node.addEventListener("focusin", function askToken() {
+        node.removeEventListener("focusin", askToken);
+        fetch(service + "/api/v1/comments/form-token")
+          .then(function (response) { return response.ok ? response.json() : {}; })
+          .then(function (data) { formToken = data.token || null; })
+          .catch(function () {});
+      });
+
       node.addEventListener("submit", function (event) {
         event.preventDefault();
         formError.textContent = "";
@@ -244,6 +255,7 @@
         if (parent) payload.parent_id = parent.id;
         var honeypot = node.querySelector("#commentsvc-homepage").value;
         if (honeypot) payload.homepage = honeypot;
+        if (formToken) payload.form_token = formToken;
         submit.disabled = true;
         status.textContent = "Sending your comment…";
         fetch(service + "/api/v1/comments", {

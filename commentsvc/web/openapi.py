@@ -14,6 +14,7 @@ from marshmallow import Schema, fields
 from commentsvc.comments.schemas import (
     CommentCreateSchema,
     CountsSchema,
+    FormTokenSchema,
     CreatedCommentSchema,
     ThreadSchema,
     Timestamp,
@@ -101,6 +102,13 @@ PATHS: dict[str, dict[str, Any]] = {
             },
         },
     },
+    "/api/v1/comments/form-token": {
+        "get": {
+            "summary": "A signed token for a comment form being shown; post it back as "
+            "form_token (a comment posted seconds after the form was shown is flagged)",
+            "responses": {"200": {"description": "The token", **_json("FormToken")}},
+        }
+    },
     "/api/v1/counts": {
         "get": {
             "summary": "Approved comment counts of many articles",
@@ -170,6 +178,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     "CreatedComment": CreatedCommentSchema,
     "Thread": ThreadSchema,
     "Counts": CountsSchema,
+    "FormToken": FormTokenSchema,
     "Queue": QueueSchema,
     "Decision": DecisionSchema,
     "DecidedComment": DecidedCommentSchema,
