@@ -56,10 +56,17 @@ class Service:
         return response.status, json.loads(answer) if answer else {}
 
     def post(self, number: int, author: str, body: str) -> int:
-        status, answer = self.call("POST", "/api/v1/comments", {
-            "url": ARTICLE, "name": (author or "Reader")[:100],
-            "email": f"reader-{number}@example.com", "body": body[:10000],
-        }, {"X-Forwarded-For": f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"})
+        status, answer = self.call(
+            "POST",
+            "/api/v1/comments",
+            {
+                "url": ARTICLE,
+                "name": (author or "Reader")[:100],
+                "email": f"reader-{number}@example.com",
+                "body": body[:10000],
+            },
+            {"X-Forwarded-For": f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"},
+        )
         if status != 202:
             raise RuntimeError(f"post answered {status}: {answer}")
         return int(answer["id"])  # type: ignore[call-overload]
@@ -122,7 +129,9 @@ def main() -> int:
         subprocess.run([BIN / "commentsvc", "db", "upgrade"], env=env, check=True,
                        capture_output=True)  # fmt: skip
         learn = [str(BIN / "commentsvc"), "spam", "learn"]
-        subprocess.run(learn, env=env, check=True, capture_output=True)  # publishes the shipped model
+        subprocess.run(
+            learn, env=env, check=True, capture_output=True
+        )  # publishes the shipped model
         token = subprocess.run([BIN / "commentsvc", "moderators", "add", "bench"], env=env,
                                check=True, capture_output=True, text=True).stdout.split()[-1]  # fmt: skip
         server = subprocess.Popen(
@@ -137,7 +146,8 @@ def main() -> int:
         posted = [(row, service.post(n, row.author, row.text)) for n, row in enumerate(moderated)]
         statuses = status_of(database_url, [comment_id for _row, comment_id in posted])
         first_pass: Confusion = confusion(
-            ((row.spam, 1.0 if statuses[cid] == "spam" else 0.0) for row, cid in posted), 0.5)
+            ((row.spam, 1.0 if statuses[cid] == "spam" else 0.0) for row, cid in posted), 0.5
+        )
         decisions = 0
         for row, comment_id in posted:
             if row.spam and statuses[comment_id] == "spam":
@@ -154,7 +164,8 @@ def main() -> int:
                     for n, row in enumerate(held_out)]  # fmt: skip
         statuses = status_of(database_url, [comment_id for _row, comment_id in measured])
         result = confusion(
-            ((row.spam, 1.0 if statuses[cid] == "spam" else 0.0) for row, cid in measured), 0.5)
+            ((row.spam, 1.0 if statuses[cid] == "spam" else 0.0) for row, cid in measured), 0.5
+        )
     finally:
         for process in (server, redis):
             if process is not None and process.poll() is None:
@@ -162,15 +173,23 @@ def main() -> int:
                 process.wait(30)
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"training: {len(moderated)} comments posted, {decisions} decided by a moderator "
-          f"({trained:.0f} s); automatic spam while training: precision "
-          f"{first_pass.precision:.3f}, recall {first_pass.recall:.3f}")
-    print(f"held out: {len(held_out)} comments never trained on "
-          f"({result.true_spam + result.missed_spam} spam), posted through the API")
-    print(f"automatic spam at the threshold (0.9): precision {result.precision:.3f}, "
-          f"recall {result.recall:.3f}")
-    print(f"  spam made spam {result.true_spam}, spam left for moderators {result.missed_spam}, "
-          f"real comments made spam {result.false_spam}, real comments left {result.true_ham}")
+    print(
+        f"training: {len(moderated)} comments posted, {decisions} decided by a moderator "
+        f"({trained:.0f} s); automatic spam while training: precision "
+        f"{first_pass.precision:.3f}, recall {first_pass.recall:.3f}"
+    )
+    print(
+        f"held out: {len(held_out)} comments never trained on "
+        f"({result.true_spam + result.missed_spam} spam), posted through the API"
+    )
+    print(
+        f"automatic spam at the threshold (0.9): precision {result.precision:.3f}, "
+        f"recall {result.recall:.3f}"
+    )
+    print(
+        f"  spam made spam {result.true_spam}, spam left for moderators {result.missed_spam}, "
+        f"real comments made spam {result.false_spam}, real comments left {result.true_ham}"
+    )
     ok = result.precision >= 0.97 and result.recall >= 0.85
     print("targets (precision >= 0.97, recall >= 0.85): " + ("met" if ok else "NOT met"))
     return 0 if ok else 1

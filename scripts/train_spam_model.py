@@ -46,7 +46,7 @@ def main(paths: list[str]) -> None:
             "Learning Repository: Youtube01-Psy, Youtube02-KatyPerry, Youtube03-LMFAO",
             "licence": "CC BY 4.0",
             "trained_on": f"{len(initial)} comments (the 'initial' part)",
-            "scikit-learn": "SGDClassifier(loss='log_loss', alpha=%g)" % ALPHA,
+            "scikit-learn": f"SGDClassifier(loss='log_loss', alpha={ALPHA:g})",
         },
         "intercept": float(classifier.intercept_[0]),
         "updates": float(classifier.t_),

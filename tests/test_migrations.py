@@ -40,7 +40,12 @@ def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
 
     assert differences == []
     assert tables == {
-        "alembic_version", "threads", "comments", "moderators", "audit_events", "authors",
+        "alembic_version",
+        "threads",
+        "comments",
+        "moderators",
+        "audit_events",
+        "authors",
         "spam_examples",
     }
 

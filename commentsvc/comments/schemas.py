@@ -26,7 +26,7 @@ WEBSITE_MAX = 500
 BODY_MAX = 10_000
 URL_MAX = 2_000
 HONEYPOT_FIELD = "homepage"
-FORM_TOKEN_FIELD = "form_token"
+FORM_TOKEN_FIELD = "form_token"  # noqa: S105 (a field name)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # Ids are 32-bit on every database; a larger number cannot name a comment.
 MAX_ID = 2**31 - 1

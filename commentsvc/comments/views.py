@@ -63,9 +63,11 @@ def form_token() -> Any:
     """A token for the form the embed is showing: posted back with the comment."""
     secret_key = deps().settings.secret_key
     assert secret_key is not None  # create_app always has one
-    return _form_token.dump({"token": formtoken.issue(secret_key)}), 200, {
-        "Cache-Control": "no-store"
-    }
+    return (
+        _form_token.dump({"token": formtoken.issue(secret_key)}),
+        200,
+        {"Cache-Control": "no-store"},
+    )
 
 
 def _check_parent(url: str, parent_id: int) -> str | None:

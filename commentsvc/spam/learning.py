@@ -15,6 +15,7 @@ them (they cost tens of megabytes per process).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from datetime import datetime
@@ -177,10 +178,8 @@ class SpamLearner:
             log.warning("spam learner will try again: %s", exc)
             return 0
         finally:
-            try:
+            with contextlib.suppress(RedisError):  # else it expires on its own
                 lock.release()
-            except RedisError:
-                pass  # it expires on its own
 
     def _learn(self) -> int:
         applied_raw = self.redis.hget(MODEL_KEY, EXAMPLES)

@@ -118,8 +118,8 @@ class SpamModel:
         flood = max(by_address, by_email) > self.flood_window.amount
         if values[0] is None:
             return Check(self._shipped_score(buckets, flood), by_address, by_email)
-        weights = {int(field): float(value) for field, value in zip(fields[1:], values[1:],
-                                                                   strict=True) if value}  # fmt: skip
+        pairs = zip(fields[1:], values[1:], strict=True)
+        weights = {int(field): float(value) for field, value in pairs if value}
         return Check(self._score(weights, float(values[0]), buckets, flood), by_address, by_email)
 
     @staticmethod

@@ -87,8 +87,8 @@ class SpamFilter:
         known = signals_of(before_flood + after_flood)
         buckets = vector(CommentText(comment.html, comment.name, comment.website, known))
         check = self.model.check(buckets, comment.address, comment.email)
-        reasons = before_flood + self._flood_reasons(check.posts_from_address,
-                                                     check.posts_from_email) + after_flood  # fmt: skip
+        flood = self._flood_reasons(check.posts_from_address, check.posts_from_email)
+        reasons = before_flood + flood + after_flood
         return Verdict(*self._decision(comment.trust, check.score), reasons, check.score)
 
     def _decision(self, trust: Trust, score: float) -> tuple[CommentStatus, str | None]:

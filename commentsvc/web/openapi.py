@@ -14,8 +14,8 @@ from marshmallow import Schema, fields
 from commentsvc.comments.schemas import (
     CommentCreateSchema,
     CountsSchema,
-    FormTokenSchema,
     CreatedCommentSchema,
+    FormTokenSchema,
     ThreadSchema,
     Timestamp,
 )

@@ -93,7 +93,9 @@ def test_a_comment_sent_right_after_the_form_was_shown_is_too_fast(reader: Any) 
     secret = reader.extensions["commentsvc"].settings.secret_key
 
     quick = _post(reader, form_token=token.json["token"])
-    patient = _post(reader, body="Took my time", form_token=formtoken.issue(secret, time.time() - 20))
+    patient = _post(
+        reader, body="Took my time", form_token=formtoken.issue(secret, time.time() - 20)
+    )
     forged = _post(reader, body="Forged", form_token=f"{int(time.time() * 1000) - 20000}.00ff")
     without = _post(reader, body="From a script of my own, no token")
 
@@ -147,9 +149,17 @@ def test_blocked_words_in_name_email_website_address_and_text(
 
 def test_reasons_keep_the_pipelines_order(make_app: Any) -> None:
     reader = make_app(spam_threshold=1.0, flood_limit=Rate(1, 600))
-    _post(reader, address="192.0.2.1", body="Win at the casino http://a.example http://b.example http://c.example")
-    _post(reader, address="192.0.2.1", body="Win at the casino http://a.example http://b.example http://c.example")
-    third = _post(reader, address="192.0.2.1", homepage="x", body="Win at the casino http://a.example "
-                  "http://b.example http://c.example")  # fmt: skip
+    _post(
+        reader,
+        address="192.0.2.1",
+        body="Win at the casino http://a.example http://b.example http://c.example",
+    )
+    _post(
+        reader,
+        address="192.0.2.1",
+        body="Win at the casino http://a.example http://b.example http://c.example",
+    )
+    body = "Win at the casino http://a.example http://b.example http://c.example"
+    third = _post(reader, address="192.0.2.1", homepage="x", body=body)
 
     assert _kinds(reader, third) == ["duplicate", "flood", "honeypot", "links", "blocked words"]
