@@ -22,7 +22,11 @@ from commentsvc.comments.rendering import rendered_content
 BUCKETS = 1 << 18
 _WORD = re.compile(r"\w+")
 _LETTERS = 4  # the length of the letter groups: they catch words spelt apart or oddly
-_MAX_WORDS = 400  # a 10,000-character body says all it says in its first words
+_MAX_CHARACTERS = 2_000
+_MAX_WORDS = 300
+_MAX_SPELT_WORDS = 100  # words also read as letter groups
+_MAX_LINKS = 20
+_NOT_LETTER = re.compile(r"[\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -52,17 +56,21 @@ def _count_bucket(count: int) -> str:
 
 def feature_names(comment: CommentText) -> set[str]:
     content = rendered_content(comment.html)
-    words = _WORD.findall(content.text.lower())[:_MAX_WORDS]
+    # A 10,000-character body says what it says in its first words: the cost of a
+    # post stays bounded whatever its length.
+    text = content.text[:_MAX_CHARACTERS]
+    words = _WORD.findall(text.lower())[:_MAX_WORDS]
     names: set[str] = {f"w:{word}" for word in words}
     names.update(f"b:{first} {second}" for first, second in zip(words, words[1:], strict=False))
-    for word in words:
+    for word in words[:_MAX_SPELT_WORDS]:
         padded = f" {word} "
         names.update(f"c:{padded[i : i + _LETTERS]}" for i in range(len(padded) - _LETTERS + 1))
     names.add(f"links:{_count_bucket(len(content.links))}")
-    names.update(f"link:{_domain(link)}" for link in content.links)
+    names.update(f"link:{_domain(link)}" for link in content.links[:_MAX_LINKS])
     names.add(f"length:{_count_bucket(len(words) // 10)}")
-    letters = [char for char in content.text if char.isalpha()]
-    if len(letters) >= 10 and sum(char.isupper() for char in letters) > len(letters) / 2:
+    letters = _NOT_LETTER.sub("", text)
+    capitals = sum(map(str.__ne__, letters, letters.lower()))
+    if len(letters) >= 10 and capitals > len(letters) / 2:
         names.add("shouting")
     names.update(f"n:{word}" for word in _WORD.findall(comment.name.lower()))
     if any(char.isdigit() for char in comment.name):

@@ -29,7 +29,14 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from commentsvc.comments.models import Comment, CommentStatus
 from commentsvc.spam.features import BUCKETS, CommentText, vector
-from commentsvc.spam.model import INTERCEPT, MODEL_KEY, published_weights, shipped_model
+from commentsvc.spam.model import (
+    EXAMPLES,
+    MODEL_KEY,
+    UPDATES,
+    published_weights,
+    shipped_model,
+    write_model,
+)
 from commentsvc.store.database import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -37,8 +44,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-UPDATES = "updates"
-EXAMPLES = "examples"
 LOCK_KEY = "commentsvc:spam:learner"
 # Online steps: a fixed rate, so that one decision moves the score of comments like
 # it (the shipped model's own schedule has slowed to a crawl by the end of training).
@@ -130,25 +135,14 @@ def _classifier(weights: dict[int, float], intercept: float, updates: float) -> 
 
 
 def publish(redis: Redis, classifier: SGDClassifier, examples_applied: int) -> int:
-    """Replace the model in Redis at once (readers see the old or the new weights,
-    never a mix). Returns how many weights it holds."""
+    """Replace the model in Redis at once. Returns how many weights it holds."""
     import numpy as np
 
     coef = classifier.coef_[0]
-    nonzero = np.flatnonzero(coef)
-    staging = MODEL_KEY + ":next"
-    pipeline = redis.pipeline(transaction=False)
-    pipeline.delete(staging)
-    chunk = 20_000
-    for start in range(0, len(nonzero), chunk):
-        part = nonzero[start : start + chunk]
-        pipeline.hset(staging, mapping={str(int(i)): repr(float(coef[i])) for i in part})
-    pipeline.hset(staging, mapping={INTERCEPT: repr(float(classifier.intercept_[0])),
-                                    UPDATES: repr(float(classifier.t_)),
-                                    EXAMPLES: str(examples_applied)})  # fmt: skip
-    pipeline.rename(staging, MODEL_KEY)
-    pipeline.execute()
-    return len(nonzero)
+    weights = {int(index): float(coef[index]) for index in np.flatnonzero(coef)}
+    write_model(redis, weights, float(classifier.intercept_[0]), float(classifier.t_),
+                examples_applied)  # fmt: skip
+    return len(weights)
 
 
 class SpamLearner:

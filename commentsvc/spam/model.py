@@ -8,10 +8,12 @@ once (RENAME) after each round of learning. Posting reads only the comment's own
 buckets (HMGET), in the same script that counts the author's posts for the flood
 rule: one round trip for the whole spam check.
 
-When Redis has no weights (a new install before the learner first ran, or a Redis
-that lost its data) or does not answer, the score comes from the weights shipped
-with the package, trained on public labelled data (see ``weights/README.md``).
-They are read on first need only, so a worker that never needs them never holds them.
+The model starts from weights shipped with the package, trained on public labelled
+data (see ``weights/README.md``). When Redis has no model (a new install, a Redis
+that lost its data), the first post to notice puts the shipped weights there (never
+over a model already there) and is scored with them; the learner then rebuilds the
+learned model from every example. When Redis does not answer, posts are scored with
+the shipped weights, read once per worker on first need.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import hashlib
 import json
 import logging
 import math
+import uuid
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -36,6 +39,8 @@ log = logging.getLogger(__name__)
 
 MODEL_KEY = "commentsvc:spam:model"
 INTERCEPT = "intercept"
+UPDATES = "updates"  # scikit-learn's step counter, where learning goes on from
+EXAMPLES = "examples"  # the id of the last learning example the model includes
 FLOOD_PREFIX = "commentsvc:spam:flood:"
 SHIPPED_FILE = "initial.json.gz"
 FLOOD_BUCKET = bucket("signal:flood")
@@ -63,6 +68,11 @@ class ShippedModel:
 
 @cache
 def shipped_model() -> ShippedModel:
+    """The shipped model, kept once read (the learner, the evaluation, outages)."""
+    return read_shipped_model()
+
+
+def read_shipped_model() -> ShippedModel:
     raw = resources.files("commentsvc.spam.weights").joinpath(SHIPPED_FILE).read_bytes()
     data = json.loads(gzip.decompress(raw))
     return ShippedModel(
@@ -101,6 +111,7 @@ def _email_key(email: str) -> str:
 class SpamModel:
     def __init__(self, redis: Redis, flood_window: Rate) -> None:
         self.flood_window = flood_window
+        self.redis = redis
         self._check = redis.register_script(_CHECK)
 
     def check(self, buckets: list[int], address: str | None, email: str) -> Check:
@@ -117,7 +128,7 @@ class SpamModel:
             return Check(self._shipped_score(buckets, flood=False), 0, 0)
         flood = max(by_address, by_email) > self.flood_window.amount
         if values[0] is None:
-            return Check(self._shipped_score(buckets, flood), by_address, by_email)
+            return Check(self._seed(buckets, flood), by_address, by_email)
         pairs = zip(fields[1:], values[1:], strict=True)
         weights = {int(field): float(value) for field, value in pairs if value}
         return Check(self._score(weights, float(values[0]), buckets, flood), by_address, by_email)
@@ -129,9 +140,43 @@ class SpamModel:
             buckets = sorted([*buckets, FLOOD_BUCKET])
         return score_with(weights, intercept, buckets)
 
+    def _seed(self, buckets: list[int], flood: bool) -> float:
+        """Put the shipped model in Redis and score with it. Read for this once and
+        not kept: a worker's memory stays what it was."""
+        shipped = read_shipped_model()
+        try:
+            if write_model(self.redis, shipped.weights, shipped.intercept, shipped.updates, 0,
+                           replace=False):  # fmt: skip
+                log.info("spam model not in Redis: the shipped model put there")
+        except RedisError as exc:
+            log.warning("could not put the shipped spam model in Redis: %s", exc)
+        return self._score(shipped.weights, shipped.intercept, buckets, flood)
+
     def _shipped_score(self, buckets: list[int], flood: bool) -> float:
         shipped = shipped_model()
         return self._score(shipped.weights, shipped.intercept, buckets, flood)
+
+
+def write_model(redis: Redis, weights: dict[int, float], intercept: float, updates: float,
+                examples: int, *, replace: bool = True) -> bool:  # fmt: skip
+    """Put a whole model in Redis at once: readers see the old or the new weights,
+    never a mix. ``examples`` is the last learning example it includes. With
+    ``replace=False`` a model already there stays. Returns whether it was written."""
+    staging = f"{MODEL_KEY}:next:{uuid.uuid4().hex}"
+    pipeline = redis.pipeline(transaction=False)
+    items = [(str(index), repr(weight)) for index, weight in weights.items() if weight]
+    for start in range(0, len(items), 20_000):
+        pipeline.hset(staging, mapping=dict(items[start : start + 20_000]))
+    pipeline.hset(staging, mapping={INTERCEPT: repr(intercept), UPDATES: repr(updates),
+                                    EXAMPLES: str(examples)})  # fmt: skip
+    pipeline.expire(staging, 600)  # gone even if this process dies right here
+    if replace:
+        pipeline.rename(staging, MODEL_KEY)
+    else:
+        pipeline.renamenx(staging, MODEL_KEY)
+        pipeline.delete(staging)
+    answers = pipeline.execute()
+    return replace or bool(answers[-2])
 
 
 def published_weights(redis: Redis) -> tuple[dict[int, float], float] | None:

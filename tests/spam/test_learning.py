@@ -113,6 +113,8 @@ def test_without_a_model_in_redis_posts_are_scored_with_the_shipped_one(app: Any
     expected = score_with(shipped.weights, shipped.intercept, vector(comment_text(comment)))
 
     assert comment.spam_score == expected
+    # ...and the shipped model is in Redis now, for every worker.
+    assert app.extensions["commentsvc"].redis.hget(MODEL_KEY, "examples") == b"0"
 
 
 def test_decisions_while_redis_is_down_are_learned_when_it_is_back(
