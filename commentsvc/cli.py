@@ -190,10 +190,10 @@ def spam_evaluate(labelled: str, threshold: float | None) -> None:
     from pathlib import Path
 
     from commentsvc.spam.evaluation import LabelledFileError, evaluate, read_labelled
-    from commentsvc.spam.model import published_weights, score_with, shipped_model
+    from commentsvc.spam.model import Weights, published_weights, score_with, shipped_model
 
     settings = Settings.from_env()
-    found = None
+    found: tuple[Weights, float] | None = None
     if settings.redis_url:
         from redis.exceptions import RedisError
 
@@ -203,7 +203,7 @@ def spam_evaluate(labelled: str, threshold: float | None) -> None:
             click.echo(f"Redis is not answering ({exc}): using the shipped model", err=True)
     if found is None:
         shipped = shipped_model()
-        found = shipped.weights, shipped.intercept
+        found = shipped, shipped.intercept
         click.echo("model: the shipped model", err=True)
     else:
         click.echo("model: the learned model in Redis", err=True)

@@ -9,8 +9,6 @@ commentsvc/spam/evaluation.py PARTS): the benchmark's moderators decide the
 
 from __future__ import annotations
 
-import gzip
-import json
 import sys
 from pathlib import Path
 
@@ -21,8 +19,9 @@ from sklearn.linear_model import SGDClassifier
 from commentsvc.spam.evaluation import confusion, read_labelled
 from commentsvc.spam.features import BUCKETS, value_of, vector
 from commentsvc.spam.learning import ALPHA
+from commentsvc.spam.model import score_with, write_shipped_model
 
-OUTPUT = Path(__file__).parents[1] / "commentsvc" / "spam" / "weights" / "initial.json.gz"
+OUTPUT = Path(__file__).parents[1] / "commentsvc" / "spam" / "weights" / "initial.bin.gz"
 
 
 def main(paths: list[str]) -> None:
@@ -40,26 +39,19 @@ def main(paths: list[str]) -> None:
     classifier.fit(features, labels)
     coef = classifier.coef_[0]
     nonzero = np.flatnonzero(coef)
-    model = {
-        "about": {
-            "data": "YouTube Spam Collection (Alberto, Lochter, Almeida, 2015), UCI Machine "
-            "Learning Repository: Youtube01-Psy, Youtube02-KatyPerry, Youtube03-LMFAO",
-            "licence": "CC BY 4.0",
-            "trained_on": f"{len(initial)} comments (the 'initial' part)",
-            "scikit-learn": f"SGDClassifier(loss='log_loss', alpha={ALPHA:g})",
-        },
-        "intercept": float(classifier.intercept_[0]),
-        "updates": float(classifier.t_),
-        "buckets": [int(i) for i in nonzero],
-        "weights": [round(float(coef[i]), 6) for i in nonzero],
+    weights = {int(i): float(coef[i]) for i in nonzero}
+    about = {
+        "data": "YouTube Spam Collection (Alberto, Lochter, Almeida, 2015), UCI Machine "
+        "Learning Repository: Youtube01-Psy, Youtube02-KatyPerry, Youtube03-LMFAO",
+        "licence": "CC BY 4.0",
+        "trained_on": f"{len(initial)} comments (the 'initial' part)",
+        "scikit-learn": f"SGDClassifier(loss='log_loss', alpha={ALPHA:g})",
     }
-    OUTPUT.write_bytes(gzip.compress(json.dumps(model).encode(), mtime=0))
-    weights = dict(zip(model["buckets"], model["weights"], strict=True))
+    intercept = float(classifier.intercept_[0])
+    write_shipped_model(OUTPUT, weights, intercept, float(classifier.t_), about)
 
     def score(buckets: list[int]) -> float:
-        from commentsvc.spam.model import score_with
-
-        return score_with(weights, model["intercept"], buckets)
+        return score_with(weights, intercept, buckets)
 
     check = confusion(((row.spam, score(vector(row.as_comment()))) for row in held_out), 0.9)
     print(f"{len(nonzero)} weights written to {OUTPUT}")

@@ -207,7 +207,7 @@ class SpamLearner:
             if in_redis:
                 log.warning("spam model in Redis unreadable, rebuilt from the shipped model")
             shipped = shipped_model()
-            return _classifier(shipped.weights, shipped.intercept, shipped.updates)
+            return _classifier(shipped.as_dict(), shipped.intercept, shipped.updates)
         weights, intercept = found
         updates = float(self.redis.hget(MODEL_KEY, UPDATES) or 1.0)
         return _classifier(weights, intercept, updates)

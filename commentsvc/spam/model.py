@@ -9,11 +9,10 @@ buckets (HMGET), in the same script that counts the author's posts for the flood
 rule: one round trip for the whole spam check.
 
 The model starts from weights shipped with the package, trained on public labelled
-data (see ``weights/README.md``). When Redis has no model (a new install, a Redis
-that lost its data), the first post to notice puts the shipped weights there (never
-over a model already there) and is scored with them; the learner then rebuilds the
-learned model from every example. When Redis does not answer, posts are scored with
-the shipped weights, read once per worker on first need.
+data (see ``weights/README.md``): start-up (``seed``) puts them in Redis when it has
+no model. When Redis has none (it lost its data) or does not answer, posts are
+scored with the shipped weights, read once per worker on first need (two compact
+arrays), until the learner rebuilds the learned model from every example.
 """
 
 from __future__ import annotations
@@ -23,11 +22,15 @@ import hashlib
 import json
 import logging
 import math
+import sys
 import uuid
+from array import array
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -42,7 +45,7 @@ INTERCEPT = "intercept"
 UPDATES = "updates"  # scikit-learn's step counter, where learning goes on from
 EXAMPLES = "examples"  # the id of the last learning example the model includes
 FLOOD_PREFIX = "commentsvc:spam:flood:"
-SHIPPED_FILE = "initial.json.gz"
+SHIPPED_FILE = "initial.bin.gz"
 FLOOD_BUCKET = bucket("signal:flood")
 
 # KEYS: the address's and the email's post counters, the model hash. ARGV: the
@@ -58,29 +61,60 @@ return {counts[1], counts[2], redis.call('HMGET', KEYS[3], unpack(ARGV, 2))}
 """
 
 
+class Weights(Protocol):
+    def get(self, bucket: int, default: float, /) -> float: ...
+
+
 @dataclass(frozen=True)
 class ShippedModel:
+    """The shipped weights as two compact arrays (sorted buckets, their weights):
+    a few hundred kilobytes, no Python object per weight."""
+
     intercept: float
-    weights: dict[int, float]
     updates: float  # scikit-learn's step counter: where online learning goes on from
     about: dict[str, Any]
+    buckets: array[int]
+    weights: array[float]
+
+    def get(self, bucket: int, default: float = 0.0, /) -> float:
+        index = bisect_left(self.buckets, bucket)
+        if index < len(self.buckets) and self.buckets[index] == bucket:
+            return self.weights[index]
+        return default
+
+    def as_dict(self) -> dict[int, float]:
+        return dict(zip(self.buckets, self.weights, strict=True))
+
+
+def write_shipped_model(path: Path, weights: dict[int, float], intercept: float,
+                        updates: float, about: dict[str, Any]) -> None:  # fmt: skip
+    """The file format: a JSON header line, then the buckets (int32) and the weights
+    (float64), little-endian, all gzipped."""
+    buckets = array("i", sorted(weights))
+    values = array("d", (weights[bucket] for bucket in buckets))
+    if sys.byteorder != "little":
+        buckets.byteswap()
+        values.byteswap()
+    header = {"intercept": intercept, "updates": updates, "count": len(buckets), "about": about}
+    raw = json.dumps(header).encode() + b"\n" + buckets.tobytes() + values.tobytes()
+    path.write_bytes(gzip.compress(raw, mtime=0))
 
 
 @cache
 def shipped_model() -> ShippedModel:
-    """The shipped model, kept once read (the learner, the evaluation, outages)."""
-    return read_shipped_model()
-
-
-def read_shipped_model() -> ShippedModel:
+    """Read on first need only: a web worker reads it only while Redis has no model."""
     raw = resources.files("commentsvc.spam.weights").joinpath(SHIPPED_FILE).read_bytes()
-    data = json.loads(gzip.decompress(raw))
-    return ShippedModel(
-        intercept=float(data["intercept"]),
-        weights=dict(zip(data["buckets"], data["weights"], strict=True)),
-        updates=float(data["updates"]),
-        about=data["about"],
-    )
+    header_line, _, data = gzip.decompress(raw).partition(b"\n")
+    header = json.loads(header_line)
+    buckets, weights = array("i"), array("d")
+    split = header["count"] * buckets.itemsize
+    buckets.frombytes(data[:split])
+    weights.frombytes(data[split:])
+    if sys.byteorder != "little":
+        buckets.byteswap()
+        weights.byteswap()
+    return ShippedModel(float(header["intercept"]), float(header["updates"]), header["about"],
+                        buckets, weights)  # fmt: skip
 
 
 def probability(logit: float) -> float:
@@ -89,7 +123,7 @@ def probability(logit: float) -> float:
     return 1.0 / (1.0 + math.exp(-logit))
 
 
-def score_with(weights: dict[int, float], intercept: float, buckets: list[int]) -> float:
+def score_with(weights: Weights, intercept: float, buckets: list[int]) -> float:
     value = value_of(buckets)
     return probability(intercept + value * sum(weights.get(b, 0.0) for b in buckets))
 
@@ -128,33 +162,23 @@ class SpamModel:
             return Check(self._shipped_score(buckets, flood=False), 0, 0)
         flood = max(by_address, by_email) > self.flood_window.amount
         if values[0] is None:
-            return Check(self._seed(buckets, flood), by_address, by_email)
+            # No model in Redis (lost, or never put there): the shipped one, until
+            # the learner puts the model back (start-up puts the shipped one there).
+            return Check(self._shipped_score(buckets, flood), by_address, by_email)
         pairs = zip(fields[1:], values[1:], strict=True)
         weights = {int(field): float(value) for field, value in pairs if value}
         return Check(self._score(weights, float(values[0]), buckets, flood), by_address, by_email)
 
     @staticmethod
-    def _score(weights: dict[int, float], intercept: float, buckets: list[int], flood: bool
+    def _score(weights: Weights, intercept: float, buckets: list[int], flood: bool
                ) -> float:  # fmt: skip
         if flood and FLOOD_BUCKET not in buckets:
             buckets = sorted([*buckets, FLOOD_BUCKET])
         return score_with(weights, intercept, buckets)
 
-    def _seed(self, buckets: list[int], flood: bool) -> float:
-        """Put the shipped model in Redis and score with it. Read for this once and
-        not kept: a worker's memory stays what it was."""
-        shipped = read_shipped_model()
-        try:
-            if write_model(self.redis, shipped.weights, shipped.intercept, shipped.updates, 0,
-                           replace=False):  # fmt: skip
-                log.info("spam model not in Redis: the shipped model put there")
-        except RedisError as exc:
-            log.warning("could not put the shipped spam model in Redis: %s", exc)
-        return self._score(shipped.weights, shipped.intercept, buckets, flood)
-
     def _shipped_score(self, buckets: list[int], flood: bool) -> float:
         shipped = shipped_model()
-        return self._score(shipped.weights, shipped.intercept, buckets, flood)
+        return self._score(shipped, shipped.intercept, buckets, flood)
 
 
 def write_model(redis: Redis, weights: dict[int, float], intercept: float, updates: float,
@@ -177,6 +201,13 @@ def write_model(redis: Redis, weights: dict[int, float], intercept: float, updat
         pipeline.delete(staging)
     answers = pipeline.execute()
     return replace or bool(answers[-2])
+
+
+def seed(redis: Redis) -> bool:
+    """Put the shipped model in Redis unless it has a model; whether it did."""
+    shipped = shipped_model()
+    return write_model(redis, shipped.as_dict(), shipped.intercept, shipped.updates, 0,
+                       replace=False)  # fmt: skip
 
 
 def published_weights(redis: Redis) -> tuple[dict[int, float], float] | None:

@@ -12,7 +12,7 @@ from commentsvc.comments.models import Comment
 from commentsvc.moderation.history import history_of
 from commentsvc.spam.features import vector
 from commentsvc.spam.learning import SpamExample, SpamLearner, comment_text, learn_from
-from commentsvc.spam.model import MODEL_KEY, score_with, shipped_model
+from commentsvc.spam.model import MODEL_KEY, score_with, seed, shipped_model
 from tests.conftest import comment_payload
 
 SPAM = "Check out my channel and subscribe http://www.mychannel.example free gift cards"
@@ -110,11 +110,25 @@ def test_without_a_model_in_redis_posts_are_scored_with_the_shipped_one(app: Any
     comment = _comment(app, _post(app, body=LIKE_GNOMES))
     shipped = shipped_model()
 
-    expected = score_with(shipped.weights, shipped.intercept, vector(comment_text(comment)))
+    expected = score_with(shipped, shipped.intercept, vector(comment_text(comment)))
 
     assert comment.spam_score == expected
-    # ...and the shipped model is in Redis now, for every worker.
-    assert app.extensions["commentsvc"].redis.hget(MODEL_KEY, "examples") == b"0"
+
+
+def test_start_up_puts_the_shipped_model_in_redis_but_never_over_a_model(
+    app: Any, redis_url: str
+) -> None:
+    redis = Redis.from_url(redis_url)
+    assert seed(redis) is True
+    assert redis.hget(MODEL_KEY, "examples") == b"0"
+    comment = _comment(app, _post(app, body=GNOMES))
+    with app.extensions["commentsvc"].database.sessions() as session:
+        learn_from(session, comment, spam=True)
+        session.commit()
+    _learner(app).run_once()
+
+    assert seed(redis) is False
+    assert redis.hget(MODEL_KEY, "examples") == b"1"
 
 
 def test_decisions_while_redis_is_down_are_learned_when_it_is_back(
