@@ -30,8 +30,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from commentsvc.moderation import views as moderation_views
     from commentsvc.moderation.queue import ModerationQueue
     from commentsvc.moderation.requeue import RequeueSweeper
-    from commentsvc.moderation.rules import Rules
     from commentsvc.notifications import views as notification_views
+    from commentsvc.spam.model import SpamModel
+    from commentsvc.spam.pipeline import SpamFilter
     from commentsvc.store import database as db
     from commentsvc.store.cache import ThreadCache
     from commentsvc.store.redis_client import make_redis
@@ -76,7 +77,13 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         redis=redis,
         queue=queue,
         cache=ThreadCache(redis, settings.thread_cache_seconds),
-        rules=Rules(settings.blocked_words, settings.max_links),
+        spam=SpamFilter(
+            model=SpamModel(redis, settings.flood_limit),
+            secret_key=settings.secret_key or "",
+            blocked_words=settings.blocked_words,
+            max_links=settings.max_links,
+            threshold=settings.spam_threshold,
+        ),
         limiter=ratelimit.PostLimiter(
             redis, parse_rates(settings.post_rate_limit), settings.ipv6_rate_limit_prefix
         ),

@@ -1,4 +1,4 @@
-"""The ``commentsvc`` command: serve, worker, db, moderators, queue, import, notifications."""
+"""The ``commentsvc`` command: serve, worker, db, moderators, queue, spam, import, export."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ def _session(settings: Settings, *, migrate: bool = False) -> Iterator[Session]:
     """A session on the configured database. Only the commands that may change the
     schema migrate (``serve``, ``db upgrade``, ``import``); every other one needs the
     schema to be current and says which command makes it so."""
+    import commentsvc.models  # noqa: F401 - every model, so that relationships resolve
     from commentsvc.store import database as db
     from commentsvc.store import migrate as migrations
     from commentsvc.web.errors import ServiceError
@@ -204,6 +205,66 @@ def queue_requeue() -> None:
     with _session(settings) as session:
         count = requeue_missing(session, _queue(settings))
     click.echo(f"{count} pending comments put back on the queue")
+
+
+@main.group()
+def spam() -> None:
+    """The spam filter's learned model."""
+
+
+@spam.command("learn")
+def spam_learn() -> None:
+    """Learn from the moderators' decisions not learned yet, once, and publish the
+    new weights (the background worker does this continuously)."""
+    from sqlalchemy.orm import sessionmaker
+
+    from commentsvc.spam.learning import SpamLearner
+
+    settings = Settings.from_env()
+    redis = _queue(settings).redis
+    with _session(settings) as session:
+        learned = SpamLearner(sessionmaker(session.get_bind()), redis).run_once()
+    click.echo(f"spam model learned from {learned} new decisions")
+
+
+@spam.command("evaluate")
+@click.argument("labelled", type=click.Path(exists=True, dir_okay=False))
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True),
+              help="Score that makes spam [COMMENTSVC_SPAM_THRESHOLD].")  # fmt: skip
+def spam_evaluate(labelled: str, threshold: float | None) -> None:
+    """Score a CSV of labelled comments (columns text, label [, author]; label 1/0 or
+    spam/ham) and print precision, recall and the confusion matrix. Uses the model in
+    Redis when COMMENTSVC_REDIS_URL has one, else the shipped model."""
+    from pathlib import Path
+
+    from commentsvc.spam.evaluation import LabelledFileError, evaluate, read_labelled
+    from commentsvc.spam.model import Weights, published_weights, score_with, shipped_model
+
+    settings = Settings.from_env()
+    found: tuple[Weights, float] | None = None
+    if settings.redis_url:
+        from redis.exceptions import RedisError
+
+        try:
+            found = published_weights(_queue(settings).redis)
+        except RedisError as exc:
+            click.echo(f"Redis is not answering ({exc}): using the shipped model", err=True)
+    if found is None:
+        shipped = shipped_model()
+        found = shipped, shipped.intercept
+        click.echo("model: the shipped model", err=True)
+    else:
+        click.echo("model: the learned model in Redis", err=True)
+    weights, intercept = found
+    try:
+        result = evaluate(
+            read_labelled(Path(labelled)),
+            lambda buckets: score_with(weights, intercept, buckets),
+            threshold or settings.spam_threshold,
+        )
+    except LabelledFileError as exc:
+        raise click.ClickException(f"{labelled}: {exc}") from None
+    click.echo(result.report())
 
 
 @main.command("export")

@@ -134,6 +134,20 @@ def parse_rate_limit(value: str) -> str:
     return value.strip()
 
 
+def parse_fraction(value: str) -> float:
+    number = float(value)
+    if not 0 < number <= 1:
+        raise ValueError(f"{value!r} must be a number above 0 and at most 1, such as 0.9")
+    return number
+
+
+def parse_one_rate(value: str) -> Rate:
+    rates = parse_rates(value)
+    if len(rates) != 1:
+        raise ValueError(f"{value!r} must be one rate, such as 3 per 10 minutes")
+    return rates[0]
+
+
 def parse_words(value: str) -> tuple[str, ...]:
     return tuple(word.strip().lower() for word in value.split(",") if word.strip())
 
@@ -257,6 +271,10 @@ class Settings:
         parse_words, default=("viagra", "casino", "crypto giveaway", "payday loan")
     )
     max_links: int = _setting(parse_zero_or_more, default=2)
+    # At or above this learned score a comment is spam without waiting for a moderator.
+    spam_threshold: float = _setting(parse_fraction, default=0.9)
+    # More comments than this from one address or email in the window: "flood".
+    flood_limit: Rate = _setting(parse_one_rate, default=Rate(3, 600))
     trusted_proxies: int = _setting(parse_zero_or_more, default=0)
     redis_timeout_seconds: float = _setting(parse_positive_float, default=0.5)
     thread_cache_seconds: int = _setting(parse_at_least_one, default=300)

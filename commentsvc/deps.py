@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from commentsvc.config import Settings
     from commentsvc.moderation.queue import ModerationQueue
     from commentsvc.moderation.requeue import RequeueSweeper
-    from commentsvc.moderation.rules import Rules
+    from commentsvc.spam.pipeline import SpamFilter
     from commentsvc.store.cache import ThreadCache
     from commentsvc.store.database import Database
     from commentsvc.web.embed import Asset
@@ -31,7 +31,7 @@ class Dependencies:
     redis: Redis
     queue: ModerationQueue
     cache: ThreadCache
-    rules: Rules
+    spam: SpamFilter
     limiter: PostLimiter
     requeue: RequeueSweeper
     # The widget's files, read and compressed once (web.embed).

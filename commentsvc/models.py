@@ -5,6 +5,7 @@ from commentsvc.moderation.history import AuditEvent
 from commentsvc.moderation.models import Moderator
 from commentsvc.moderation.trust import Author, Trust
 from commentsvc.notifications.models import Delivery, OutboxEvent, Subscriber, UsedLink
+from commentsvc.spam.learning import SpamExample
 from commentsvc.store.database import Base
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "Moderator",
     "OutboxEvent",
     "Subscriber",
+    "SpamExample",
     "Thread",
     "Trust",
     "UsedLink",

@@ -337,6 +337,17 @@
         return messages;
       }
 
+      // A token from when the reader started on the form: a comment sent seconds
+      // later is a script's. Asked for once, on first focus, not on every page view.
+      var formToken = null;
+      node.addEventListener("focusin", function askToken() {
+        node.removeEventListener("focusin", askToken);
+        fetch(service + "/api/v1/comments/form-token")
+          .then(function (response) { return response.ok ? response.json() : {}; })
+          .then(function (data) { formToken = data.token || null; })
+          .catch(function () {});
+      });
+
       node.addEventListener("submit", function (event) {
         event.preventDefault();
         formError.textContent = "";
@@ -347,6 +358,7 @@
         if (notify.checked) payload.notify_replies = true;
         var honeypot = node.querySelector("#commentsvc-homepage").value;
         if (honeypot) payload.homepage = honeypot;
+        if (formToken) payload.form_token = formToken;
         submit.disabled = true;
         status.textContent = t("sending");
         fetch(service + "/api/v1/comments", {

@@ -24,7 +24,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from commentsvc import create_app
-from commentsvc.config import Settings
+from commentsvc.config import Rate, Settings
 from commentsvc.models import Base
 from commentsvc.runtime.embedded_redis import free_port, server_binary
 from commentsvc.store import database as db
@@ -140,6 +140,7 @@ def settings(tmp_path: Path, database_url: str, redis_url: str) -> Settings:
         redis_url=redis_url,
         sites=(SITE,),
         post_rate_limit="1000/minute",
+        flood_limit=Rate(1000, 60),
         requeue_in_background=False,
         secret_key="test",
     )

@@ -152,7 +152,7 @@ def test_a_reply_checked_just_before_its_parent_goes_is_refused_or_kept_at_the_t
                 "parent_id": parent}  # fmt: skip
         try:
             reply = create_comment(
-                replying, dependencies.queue, dependencies.cache, dependencies.rules, data, None
+                replying, dependencies.queue, dependencies.cache, dependencies.spam, data, None
             ).id
         except ValidationError as refused:
             assert "parent_id" in refused.messages

@@ -8,8 +8,10 @@ track every reader of the page.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import nh3
 from markdown_it import MarkdownIt
@@ -32,7 +34,22 @@ _BLANK_CHARACTERS = frozenset(
     "\u2800"  # braille pattern blank
     "\u034f\u180e\u17b4\u17b5"  # grapheme joiner, Mongolian vowel separator, Khmer vowels
 )
-_LINK = re.compile(r"https?://|<a\s", re.IGNORECASE)
+# A link is kept only with an absolute address: a relative one ("/login",
+# "//evil.example") would point into the site that shows the comment.
+_ABSOLUTE_HREF = re.compile(r"^\s*(?:https?://[^/\s]|mailto:)", re.IGNORECASE)
+# What the spam rules read: the links and the text of the rendered HTML, which is
+# what readers get, whatever the encoding of the body (entities, Markdown forms).
+_ANCHOR = re.compile(r"<a\b([^>]*)>(.*?)</a>", re.IGNORECASE | re.DOTALL)
+_HREF = re.compile(r'\bhref="([^"]*)"')
+_TAG = re.compile(r"<[^>]+>")
+# An address written out in the text: not clickable, but meant to be copied.
+_BARE_ADDRESS = re.compile(r"(?:\bhttps?://|\bwww\.)[^\s<>\"']+", re.IGNORECASE)
+
+
+def _keep_absolute_links(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "a" and attribute == "href" and not _ABSOLUTE_HREF.match(value):
+        return None
+    return value
 
 
 def render(body: str) -> str:
@@ -43,6 +60,7 @@ def render(body: str) -> str:
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
         url_schemes={"http", "https", "mailto"},
         link_rel=LINK_REL,
+        attribute_filter=_keep_absolute_links,
         strip_comments=True,
     ).strip()
 
@@ -55,5 +73,21 @@ def has_visible_text(text: str) -> bool:
     )
 
 
-def count_links(body: str) -> int:
-    return len(_LINK.findall(body))
+@dataclass(frozen=True)
+class RenderedContent:
+    """What a reader gets from rendered HTML: its text and every address in it."""
+
+    text: str
+    links: tuple[str, ...]  # the targets of links, then addresses written out in the text
+
+
+def rendered_content(rendered: str) -> RenderedContent:
+    targets = []
+    for attributes, _label in _ANCHOR.findall(rendered):
+        href = _HREF.search(attributes)
+        if href:
+            targets.append(html.unescape(href.group(1)))
+    outside_links = html.unescape(_TAG.sub(" ", _ANCHOR.sub(" ", rendered)))
+    written_out = _BARE_ADDRESS.findall(outside_links)
+    text = html.unescape(_TAG.sub(" ", rendered))
+    return RenderedContent(text=" ".join(text.split()), links=(*targets, *written_out))

@@ -33,6 +33,7 @@ from commentsvc.comments.urls import InvalidURL, normalize_article_url
 from commentsvc.config import parse_sites
 
 HONEYPOT_FIELD = "homepage"
+FORM_TOKEN_FIELD = "form_token"  # noqa: S105 (a field name)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 NOT_A_PARENT = "This is not a comment you can reply to."
 
@@ -190,6 +191,13 @@ class CommentCreateSchema(Schema):
     )
     # Hidden from people by the embed; bots that fill every field fill this one too.
     homepage = Text(load_default="", data_key=HONEYPOT_FIELD)
+    # Given to the embed when it showed the form (GET /api/v1/comments/form-token):
+    # a comment posted seconds later was not written by a person.
+    form_token = Text(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=100, error="This form token is not valid."),
+    )
 
     def __init__(self, *, check_deliverability: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -202,7 +210,8 @@ class CommentCreateSchema(Schema):
         # A plain HTML form sends "" for fields the reader left empty.
         if isinstance(data, dict):
             data = dict(data)
-            for name in ("website", "parent_id", "notify_replies", HONEYPOT_FIELD):
+            optional = ("website", "parent_id", "notify_replies", HONEYPOT_FIELD, FORM_TOKEN_FIELD)
+            for name in optional:
                 if isinstance(data.get(name), str) and not data[name].strip():
                     data.pop(name)
             for name in ("name", "email", "website"):
@@ -319,6 +328,10 @@ class CountsQuerySchema(Schema):
         ),
         error_messages=_required("Give one or more article addresses as url."),
     )
+
+
+class FormTokenSchema(Schema):
+    token = fields.String(required=True)
 
 
 class CountsSchema(Schema):

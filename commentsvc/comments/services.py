@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 
 from commentsvc.comments.models import Comment, CommentStatus, Thread
 from commentsvc.comments.rendering import render
-from commentsvc.comments.schemas import HONEYPOT_FIELD, PublicCommentSchema
+from commentsvc.comments.schemas import FORM_TOKEN_FIELD, HONEYPOT_FIELD, PublicCommentSchema
 from commentsvc.comments.urls import InvalidURL, origin
 from commentsvc.moderation import history
 from commentsvc.moderation.queue import ModerationQueue
-from commentsvc.moderation.rules import Rules
 from commentsvc.moderation.trust import Trust, trust_column, trust_of
 from commentsvc.notifications import outbox
+from commentsvc.spam.pipeline import NewComment, SpamFilter
 from commentsvc.store.cache import BuiltPage, Page, ThreadCache
 from commentsvc.store.database import utcnow
 from commentsvc.store.redis_failures import tolerated
@@ -84,13 +84,6 @@ def _article_and_author(session: Session, url: str, email: str, body: str) -> Ar
     return ArticleAndAuthor(thread_id, False, trust_of(session, email))
 
 
-# What a moderator's mark on the author decides at once, instead of the queue.
-DECIDED_BY_TRUST = {
-    Trust.TRUSTED: (CommentStatus.APPROVED, history.rule("trusted author")),
-    Trust.BLOCKED: (CommentStatus.SPAM, history.rule("blocked author")),
-}
-
-
 PARENT_PROBLEM = "You can only reply to a published comment on this article."
 
 
@@ -147,14 +140,15 @@ def create_comment(
     session: Session,
     queue: ModerationQueue,
     cache: ThreadCache,
-    rules: Rules,
+    spam: SpamFilter,
     data: dict[str, Any],
     remote_addr: str | None,
 ) -> PostedComment:
     """Commit the comment as pending first, then queue it for moderation. If Redis is
-    down the comment is kept all the same: the requeue sweep queues it later. A
-    trusted author's comment is published at once, a blocked author's is spam: neither
-    waits in the queue.
+    down the comment is kept all the same: the requeue sweep queues it later. The spam
+    pipeline may decide instead of a moderator: a trusted author's comment is
+    published at once; a blocked author's, or one the learned score is sure of, is
+    spam. Neither waits in the queue.
 
     A reply's parent must be a published comment of the same article: checked here,
     under the parent's lock, before anything is written; ValidationError on
@@ -166,7 +160,21 @@ def create_comment(
     if data.get("parent_id") is not None:
         _check_parent(session, url, data["parent_id"])
     article = _article_and_author(session, url, data["email"], data["body"])
-    status, decided_by = DECIDED_BY_TRUST.get(article.trust, (CommentStatus.PENDING, None))
+    html = render(data["body"])
+    verdict = spam.judge(
+        NewComment(
+            html=html,
+            name=data["name"],
+            email=data["email"],
+            website=data.get("website"),
+            address=remote_addr,
+            trust=article.trust,
+            duplicate=article.duplicate,
+            honeypot_filled=bool(data.get(HONEYPOT_FIELD)),
+            form_token=data.get(FORM_TOKEN_FIELD),
+        )
+    )
+    status, decided_by = verdict.status, verdict.decided_by
     now = utcnow()
     values = {
         "thread_id": article.thread_id,
@@ -175,14 +183,10 @@ def create_comment(
         "author_email": data["email"],
         "author_website": data.get("website"),
         "body": data["body"],
-        "html": render(data["body"]),
+        "html": html,
         "status": status,
-        "spam_reasons": rules.reasons(
-            body=data["body"],
-            name=data["name"],
-            honeypot_filled=bool(data.get(HONEYPOT_FIELD)),
-            duplicate=article.duplicate,
-        ),
+        "spam_reasons": verdict.reasons,
+        "spam_score": verdict.score,
         "remote_addr": remote_addr,
         "notify_replies": bool(data.get("notify_replies")),
         "created_at": now,
@@ -211,7 +215,8 @@ def create_comment(
         # ``parent_problem`` already holds the parent.)
         _check_parent(session, url, values["parent_id"])
     if decided_by:
-        history.record(session, status.value, decided_by, comment_id=comment_id)
+        history.record(session, status.value, decided_by, comment_id=comment_id,
+                       detail={"spam_score": round(verdict.score, 3)})  # fmt: skip
     # Notifications: one INSERT more in this transaction, delivered by the worker.
     outbox.record_new_comment(
         session, comment_id, status,

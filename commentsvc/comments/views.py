@@ -15,9 +15,11 @@ from commentsvc.comments.schemas import (
     CommentCreateSchema,
     CommentEditSchema,
     CreatedCommentSchema,
+    FormTokenSchema,
     OwnCommentSchema,
 )
 from commentsvc.deps import deps
+from commentsvc.spam import formtoken
 from commentsvc.store import database as db
 from commentsvc.web.payload import is_form_post, read_payload
 from commentsvc.web.reads import Answer, Reads, article_urls
@@ -27,6 +29,7 @@ blueprint = Blueprint("comments", __name__, url_prefix="/api/v1")
 _created = CreatedCommentSchema()
 _edit = CommentEditSchema()
 _own = OwnCommentSchema()
+_form_token = FormTokenSchema()
 
 
 @blueprint.get("/comments")
@@ -68,7 +71,7 @@ def store_posted(payload: dict[str, Any]) -> tuple[dict[str, Any], services.Post
     except ValidationError as invalid:
         raise services.with_parent_problem(db.session(), invalid) from None
     comment = services.create_comment(
-        db.session(), deps().queue, deps().cache, deps().rules, data, request.remote_addr
+        db.session(), deps().queue, deps().cache, deps().spam, data, request.remote_addr
     )
     return data, comment
 
@@ -107,6 +110,18 @@ def delete_own_comment(comment_id: int) -> Response:
     _author_proof(comment_id)
     own.delete_own(db.session(), deps().queue, deps().cache, comment_id)
     return Response(status=204)
+
+
+@blueprint.get("/comments/form-token")
+def form_token() -> Any:
+    """A token for the form the embed is showing: posted back with the comment."""
+    secret_key = deps().settings.secret_key
+    assert secret_key is not None  # create_app always has one
+    return (
+        _form_token.dump({"token": formtoken.issue(secret_key)}),
+        200,
+        {"Cache-Control": "no-store"},
+    )
 
 
 @cache

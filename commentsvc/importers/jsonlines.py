@@ -81,6 +81,9 @@ def _values(kind: str, record: dict[str, Any]) -> dict[str, Any]:
     values = {}
     for column in MODELS[kind].__table__.columns:
         value = record.get(column.key)
+        if column.key not in record and column.default is not None and column.default.is_scalar:
+            # A column newer than the file (an export of an older version): its default.
+            value = column.default.arg
         if column.key in TIME_COLUMNS and value is not None:
             value = datetime.fromisoformat(value)
         elif column.key == "status":

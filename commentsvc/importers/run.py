@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from commentsvc.comments.models import CommentStatus
 from commentsvc.importers import disqus, isso, wordpress, xmlfiles
 from commentsvc.importers.core import ImportReport, SourceComment, URLMap, store
-from commentsvc.importers.training import TrainingExample, learn_from_import
 from commentsvc.moderation.queue import ModerationQueue
+from commentsvc.spam import learning
 from commentsvc.store.cache import ThreadCache
 from commentsvc.web.errors import BadRequest
 
@@ -70,6 +70,12 @@ def import_file(
         if options.dry_run:
             session.rollback()
         else:
+            # Approved and spam comments teach the spam model, like moderators' decisions.
+            learning.learn_from_import(session, {
+                comment_id: status == CommentStatus.SPAM
+                for comment_id, status, _text in report.written
+                if status in (CommentStatus.APPROVED, CommentStatus.SPAM)
+            })  # fmt: skip
             session.commit()
     except IntegrityError:
         session.rollback()
@@ -81,15 +87,6 @@ def import_file(
         session.rollback()
         raise
     return report
-
-
-def training_examples(report: ImportReport) -> list[TrainingExample]:
-    """Approved comments teach what is not spam, spam what is."""
-    return [
-        TrainingExample(text, status == CommentStatus.SPAM)
-        for _id, status, text in report.written
-        if status in (CommentStatus.APPROVED, CommentStatus.SPAM)
-    ]
 
 
 def after_commit(
@@ -116,6 +113,4 @@ def after_commit(
             "comments are put on the moderation queue by the requeue sweep once the "
             "service runs (or by `commentsvc queue requeue`)."
         )
-    if learn_from_import(training_examples(report)):
-        messages.append("the spam model learnt from the approved and spam comments")
     return messages

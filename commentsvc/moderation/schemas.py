@@ -42,7 +42,8 @@ class QueueQuerySchema(Schema):
 
 class QueuedCommentSchema(PublicCommentSchema):
     """A pending comment with what only moderators see: the email, the article,
-    the raw body, the client IP and why the spam rules flagged it."""
+    the raw body, the client IP, why the spam checks flagged it and the learned
+    spam score (0..1)."""
 
     email = fields.String(attribute="author_email", required=True)
     url = fields.String(attribute="thread.url", required=True)
@@ -50,6 +51,7 @@ class QueuedCommentSchema(PublicCommentSchema):
     body = fields.String(required=True)
     ip = fields.String(attribute="remote_addr", allow_none=True, required=True)
     spam = fields.List(fields.String(), attribute="spam_reasons", required=True)
+    spam_score = fields.Float(required=True)
     # Set when this is a reader's edit of their published comment (that comment's id):
     # approving it changes the published text.
     revises_id = fields.Integer(allow_none=True, required=True)

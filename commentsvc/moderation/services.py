@@ -20,6 +20,7 @@ from commentsvc.moderation.models import Moderator
 from commentsvc.moderation.queue import ModerationQueue
 from commentsvc.notifications import outbox
 from commentsvc.notifications.models import EventKind
+from commentsvc.spam import learning
 from commentsvc.store.cache import ThreadCache
 from commentsvc.store.database import utcnow
 from commentsvc.store.redis_failures import tolerated
@@ -93,7 +94,7 @@ def authenticate(session: Session, token: str) -> Moderator | None:
 def claim_comments(
     session: Session, queue: ModerationQueue, moderator: Moderator, limit: int
 ) -> list[Comment]:
-    """Pending comments claimed for this moderator, oldest first. Entries whose comment
+    """Pending comments claimed for this moderator, likely spam last. Entries whose comment
     was decided or deleted meanwhile are taken off the queue and others claimed instead."""
     comments: dict[int, Comment] = {}
     for _attempt in range(10):
@@ -117,7 +118,13 @@ def claim_comments(
         # Claim again only to replace entries that turned out to be stale.
         if not stale:
             break
-    return sorted(comments.values(), key=lambda comment: comment.id)[:limit]
+    return sorted(comments.values(), key=_likely_spam_last)[:limit]
+
+
+def _likely_spam_last(comment: Comment) -> tuple[int, int]:
+    """Likely spam sinks to the end; within a band of a tenth of the score, oldest
+    first (smaller differences of score say nothing to a moderator)."""
+    return int(comment.spam_score * 10), comment.id
 
 
 def decide(
@@ -150,6 +157,7 @@ def decide(
     if changed:
         history.record(session, status.value, moderator.name, comment_id=comment_id,
                        detail={"from": previous.value})  # fmt: skip
+        learning.record_decision(session, comment, status, previous)
         # What else a decision changes goes here, in the same transaction.
         if status == CommentStatus.APPROVED:
             # A reader's edit of a published comment: it becomes the published text.

@@ -56,9 +56,16 @@ def _notifications(context: WorkerContext) -> Job:
     return DeliveryJob(context.settings, context.sessions)
 
 
+def _spam_learner(context: WorkerContext) -> Job:
+    from commentsvc.spam.learning import SpamLearner
+
+    return SpamLearner(context.sessions, context.redis)
+
+
 # Every background job, made once per worker process. One line per job.
 JOBS: list[Callable[[WorkerContext], Job]] = [
     _notifications,
+    _spam_learner,
 ]
 
 

@@ -144,12 +144,29 @@ def _prepare_database(settings: Settings) -> str | None:
     try:
         db.check_connection(engine)
         upgrade(engine)
+        _seed_spam_model(settings)
         with db.Database(engine).sessions() as session:
             if list_moderators(session):
                 return None
             return add_moderator(session, "admin")
     finally:
         engine.dispose()
+
+
+def _seed_spam_model(settings: Settings) -> None:
+    """The shipped spam model into Redis if it has none, here in the short-lived
+    child, so that no worker ever reads it."""
+    from redis.exceptions import RedisError
+
+    from commentsvc.spam.model import seed
+    from commentsvc.store.redis_client import make_redis
+
+    if not settings.redis_url:
+        return
+    try:
+        seed(make_redis(settings.redis_url, 5.0))
+    except RedisError as exc:  # the workers score with the shipped model meanwhile
+        click.echo(f"warning: the spam model could not be put in Redis: {exc}", err=True)
 
 
 def _prepare_database_in_child(settings: Settings) -> str | None:

@@ -21,6 +21,7 @@ from commentsvc.comments.schemas import (
     CountsQuerySchema,
     CountsSchema,
     CreatedCommentSchema,
+    FormTokenSchema,
     OwnCommentSchema,
     ThreadSchema,
     Timestamp,
@@ -203,6 +204,13 @@ PATHS: dict[str, dict[str, Any]] = {
                 },
             },
         },
+    },
+    "/api/v1/comments/form-token": {
+        "get": {
+            "summary": "A signed token for a comment form being shown; post it back as "
+            "form_token (a comment posted seconds after the form was shown is flagged)",
+            "responses": {"200": {"description": "The token", **_json("FormToken")}},
+        }
     },
     "/api/v1/counts": {
         "get": {
@@ -552,6 +560,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     "Counts": CountsSchema,
     "ModeratedComment": ModeratedCommentSchema,
     "CountsQuery": CountsQuerySchema,
+    "FormToken": FormTokenSchema,
     "Queue": QueueSchema,
     "Decision": DecisionSchema,
     "DecidedComment": DecidedCommentSchema,

@@ -369,21 +369,27 @@ def test_a_blog_moved_to_https_finds_its_comments_imported_before(
 
 
 def test_approved_and_spam_comments_are_the_examples_the_spam_model_learns_from(
-    run_import: Any, tmp_path: Path
+    app: Any, run_import: Any, tmp_path: Path
 ) -> None:
-    from commentsvc.importers.run import training_examples
-    from commentsvc.importers.training import TrainingExample
+    from sqlalchemy import select
+
+    from commentsvc.comments.models import Comment
+    from commentsvc.spam.learning import SpamExample
 
     post = WPPost(1, f"{SITE}/learn/", [WPComment(1, "good", approved="1"),
                                         WPComment(2, "cheap pills", approved="spam"),
                                         WPComment(3, "undecided", approved="0"),
                                         WPComment(4, "off topic", approved="trash")])  # fmt: skip
 
-    report = run_import("wordpress", write(tmp_path, wxr([post])))
+    run_import("wordpress", write(tmp_path, wxr([post])))
 
-    assert sorted(training_examples(report), key=lambda e: e.text) == [
-        TrainingExample("cheap pills", True), TrainingExample("good", False)
-    ]  # fmt: skip
+    with app.extensions["commentsvc"].database.sessions() as session:
+        learnt = session.execute(
+            select(Comment.body, SpamExample.spam).join(
+                SpamExample, SpamExample.comment_id == Comment.id
+            )
+        ).all()
+    assert sorted(learnt) == [("cheap pills", True), ("good", False)]
 
 
 def test_blank_lines_before_the_declaration_and_control_characters_are_repaired(

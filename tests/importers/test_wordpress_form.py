@@ -115,9 +115,17 @@ def test_a_client_asking_for_json_gets_the_envelope_with_wordpress_field_names(
 def test_an_article_on_another_site_is_refused(client: Any) -> None:
     elsewhere = {**BROWSER, "Referer": "https://elsewhere.example/post"}
     response = client.post("/wp-comments-post.php", data=wordpress_form(), headers=elsewhere)
+    # The form on one of the sites, the article on another.
+    sent_elsewhere = client.post(
+        "/wp-comments-post.php",
+        data={**wordpress_form(), "redirect_to": "https://elsewhere.example/post"},
+        headers={**BROWSER, "Referer": ARTICLE},
+    )
 
     assert response.status_code == 403
-    assert "Comments are not enabled for this website." in response.get_data(as_text=True)
+    assert "this request came from another website" in response.get_data(as_text=True)
+    assert sent_elsewhere.status_code == 403
+    assert "Comments are not enabled for this website." in sent_elsewhere.get_data(as_text=True)
 
 
 def test_without_redirect_to_or_referer_the_article_is_unknown(client: Any) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from tests.conftest import ARTICLE, SITE
 from tests.notifications.conftest import links_in, wait_for
-from tests.test_cli import commentsvc, http, serving
+from tests.test_cli import http, run, serving
 
 
 def worker_children(parent: int) -> list[int]:
@@ -44,12 +44,13 @@ def test_serve_delivers_mail_and_webhooks_from_its_own_worker_process(
     }
     for name in ("COMMENTSVC_REDIS_URL", "COMMENTSVC_DATABASE_URL", "COMMENTSVC_PUBLIC_URL"):
         env.pop(name, None)
-    added = commentsvc("moderators", "add", "mod", "--email", "Mod@Example.com", env=env)
-    assert added.returncode == 0, added.stderr
-    listed = commentsvc("moderators", "list", env=env)
+    assert run("db", "upgrade", env=env).exit_code == 0
+    added = run("moderators", "add", "mod", "--email", "Mod@Example.com", env=env)
+    assert added.exit_code == 0, added.output
+    listed = run("moderators", "list", env=env)
     assert "mod\tMod@example.com" in listed.stdout
-    refused = commentsvc("moderators", "add", "bad", "--email", "not-an-address", env=env)
-    assert refused.returncode != 0 and "not a valid email address" in refused.stderr
+    refused = run("moderators", "add", "bad", "--email", "not-an-address", env=env)
+    assert refused.exit_code != 0 and "not a valid email address" in refused.stderr
 
     with serving(env) as (base, server):
         [worker] = wait_for(lambda: worker_children(server.pid))

@@ -1,0 +1,224 @@
+"""The learned spam score, as the web worker computes it: pure Python, one round trip.
+
+The model is logistic regression over the hashed features of ``features``. Its
+weights live in one Redis hash (bucket -> weight, plus the intercept), so every
+worker and every instance scores with the same, newest weights: the learner
+(``learning.SpamLearner``, in the background worker) replaces the whole hash at
+once (RENAME) after each round of learning. Posting reads only the comment's own
+buckets (HMGET), in the same script that counts the author's posts for the flood
+rule: one round trip for the whole spam check.
+
+The model starts from weights shipped with the package, trained on public labelled
+data (see ``weights/README.md``): start-up (``seed``) puts them in Redis when it has
+no model. When Redis has none (it lost its data) or does not answer, posts are
+scored with the shipped weights, read once per worker on first need (two compact
+arrays), until the learner rebuilds the learned model from every example.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import math
+import sys
+import uuid
+from array import array
+from bisect import bisect_left
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+from redis import Redis
+from redis.exceptions import RedisError
+
+from commentsvc.config import Rate
+from commentsvc.spam.features import bucket, value_of
+
+log = logging.getLogger(__name__)
+
+MODEL_KEY = "commentsvc:spam:model"
+INTERCEPT = "intercept"
+UPDATES = "updates"  # scikit-learn's step counter, where learning goes on from
+EXAMPLES = "examples"  # the id of the last learning example the model includes
+FLOOD_PREFIX = "commentsvc:spam:flood:"
+SHIPPED_FILE = "initial.bin.gz"
+FLOOD_BUCKET = bucket("signal:flood")
+
+# KEYS: the address's and the email's post counters, the model hash. ARGV: the
+# window in seconds, then the model fields to read. Answers both counts (this post
+# included) and the fields' values.
+_CHECK = """
+local counts = {}
+for i = 1, 2 do
+  counts[i] = redis.call('INCR', KEYS[i])
+  if counts[i] == 1 then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+end
+return {counts[1], counts[2], redis.call('HMGET', KEYS[3], unpack(ARGV, 2))}
+"""
+
+
+class Weights(Protocol):
+    def get(self, bucket: int, default: float, /) -> float: ...
+
+
+@dataclass(frozen=True)
+class ShippedModel:
+    """The shipped weights as two compact arrays (sorted buckets, their weights):
+    a few hundred kilobytes, no Python object per weight."""
+
+    intercept: float
+    updates: float  # scikit-learn's step counter: where online learning goes on from
+    about: dict[str, Any]
+    buckets: array[int]
+    weights: array[float]
+
+    def get(self, bucket: int, default: float = 0.0, /) -> float:
+        index = bisect_left(self.buckets, bucket)
+        if index < len(self.buckets) and self.buckets[index] == bucket:
+            return self.weights[index]
+        return default
+
+    def as_dict(self) -> dict[int, float]:
+        return dict(zip(self.buckets, self.weights, strict=True))
+
+
+def write_shipped_model(path: Path, weights: dict[int, float], intercept: float,
+                        updates: float, about: dict[str, Any]) -> None:  # fmt: skip
+    """The file format: a JSON header line, then the buckets (int32) and the weights
+    (float64), little-endian, all gzipped."""
+    buckets = array("i", sorted(weights))
+    values = array("d", (weights[bucket] for bucket in buckets))
+    if sys.byteorder != "little":
+        buckets.byteswap()
+        values.byteswap()
+    header = {"intercept": intercept, "updates": updates, "count": len(buckets), "about": about}
+    raw = json.dumps(header).encode() + b"\n" + buckets.tobytes() + values.tobytes()
+    path.write_bytes(gzip.compress(raw, mtime=0))
+
+
+@cache
+def shipped_model() -> ShippedModel:
+    """Read on first need only: a web worker reads it only while Redis has no model."""
+    raw = resources.files("commentsvc.spam.weights").joinpath(SHIPPED_FILE).read_bytes()
+    header_line, _, data = gzip.decompress(raw).partition(b"\n")
+    header = json.loads(header_line)
+    buckets, weights = array("i"), array("d")
+    split = header["count"] * buckets.itemsize
+    buckets.frombytes(data[:split])
+    weights.frombytes(data[split:])
+    if sys.byteorder != "little":
+        buckets.byteswap()
+        weights.byteswap()
+    return ShippedModel(float(header["intercept"]), float(header["updates"]), header["about"],
+                        buckets, weights)  # fmt: skip
+
+
+def probability(logit: float) -> float:
+    if logit < -35:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-logit))
+
+
+def score_with(weights: Weights, intercept: float, buckets: list[int]) -> float:
+    value = value_of(buckets)
+    return probability(intercept + value * sum(weights.get(b, 0.0) for b in buckets))
+
+
+@dataclass(frozen=True)
+class Check:
+    """What one round trip told about a new comment."""
+
+    score: float
+    posts_from_address: int  # in the flood window, this one included; 0: not counted
+    posts_from_email: int
+
+
+def _email_key(email: str) -> str:
+    # Redis holds no reader's address in clear: a digest counts just as well.
+    return FLOOD_PREFIX + "email:" + hashlib.blake2b(email.encode(), digest_size=12).hexdigest()
+
+
+class SpamModel:
+    def __init__(self, redis: Redis, flood_window: Rate) -> None:
+        self.flood_window = flood_window
+        self.redis = redis
+        self._check = redis.register_script(_CHECK)
+
+    def check(self, buckets: list[int], address: str | None, email: str) -> Check:
+        """Count the post for the flood rule and score the comment. ``buckets`` are
+        its features but the flood signal, which is added when the counts say so."""
+        keys = [f"{FLOOD_PREFIX}ip:{address or 'unknown'}", _email_key(email), MODEL_KEY]
+        try:
+            by_address, by_email, values = self._check(
+                keys=keys, args=[self.flood_window.seconds, INTERCEPT, FLOOD_BUCKET, *buckets]
+            )
+        except RedisError as exc:
+            log.warning("spam score from the shipped model, Redis is not answering: %s", exc)
+            return Check(self._shipped_score(buckets, flood=False), 0, 0)
+        flood = max(by_address, by_email) > self.flood_window.amount
+        if values[0] is None:
+            # No model in Redis (lost, or never put there): the shipped one, until
+            # the learner puts the model back (start-up puts the shipped one there).
+            return Check(self._shipped_score(buckets, flood), by_address, by_email)
+        # The sum of the weights read, without a dict: this runs for every post.
+        total = sum(float(value) for value in values[2:] if value is not None)
+        count = len(buckets)
+        if flood and FLOOD_BUCKET not in buckets:
+            total += float(values[1] or 0.0)
+            count += 1
+        score = probability(float(values[0]) + (total / math.sqrt(count) if count else 0.0))
+        return Check(score, by_address, by_email)
+
+    @staticmethod
+    def _score(weights: Weights, intercept: float, buckets: list[int], flood: bool
+               ) -> float:  # fmt: skip
+        if flood and FLOOD_BUCKET not in buckets:
+            buckets = sorted([*buckets, FLOOD_BUCKET])
+        return score_with(weights, intercept, buckets)
+
+    def _shipped_score(self, buckets: list[int], flood: bool) -> float:
+        shipped = shipped_model()
+        return self._score(shipped, shipped.intercept, buckets, flood)
+
+
+def write_model(redis: Redis, weights: dict[int, float], intercept: float, updates: float,
+                examples: int, *, replace: bool = True) -> bool:  # fmt: skip
+    """Put a whole model in Redis at once: readers see the old or the new weights,
+    never a mix. ``examples`` is the last learning example it includes. With
+    ``replace=False`` a model already there stays. Returns whether it was written."""
+    staging = f"{MODEL_KEY}:next:{uuid.uuid4().hex}"
+    pipeline = redis.pipeline(transaction=False)
+    items = [(str(index), repr(weight)) for index, weight in weights.items() if weight]
+    for start in range(0, len(items), 20_000):
+        pipeline.hset(staging, mapping=dict(items[start : start + 20_000]))
+    pipeline.hset(staging, mapping={INTERCEPT: repr(intercept), UPDATES: repr(updates),
+                                    EXAMPLES: str(examples)})  # fmt: skip
+    pipeline.expire(staging, 600)  # gone even if this process dies right here
+    if replace:
+        pipeline.rename(staging, MODEL_KEY)
+    else:
+        pipeline.renamenx(staging, MODEL_KEY)
+        pipeline.delete(staging)
+    answers = pipeline.execute()
+    return replace or bool(answers[-2])
+
+
+def seed(redis: Redis) -> bool:
+    """Put the shipped model in Redis unless it has a model; whether it did."""
+    shipped = shipped_model()
+    return write_model(redis, shipped.as_dict(), shipped.intercept, shipped.updates, 0,
+                       replace=False)  # fmt: skip
+
+
+def published_weights(redis: Redis) -> tuple[dict[int, float], float] | None:
+    """Every weight in Redis and the intercept (for the learner and the evaluation),
+    or None when Redis holds no model."""
+    stored = redis.hgetall(MODEL_KEY)
+    if INTERCEPT.encode() not in stored:
+        return None
+    weights = {int(key): float(value) for key, value in stored.items() if key.isdigit()}
+    return weights, float(stored[INTERCEPT.encode()])
