@@ -30,6 +30,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from commentsvc.moderation.queue import ModerationQueue
     from commentsvc.moderation.requeue import RequeueSweeper
     from commentsvc.moderation.rules import Rules
+    from commentsvc.people import views as people_views
     from commentsvc.store import database as db
     from commentsvc.store import redis_client as redisconn
     from commentsvc.store.cache import ThreadCache
@@ -79,6 +80,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(comment_views.blueprint)
     app.register_blueprint(moderation_views.blueprint)
     app.register_blueprint(moderation_page.blueprint)
+    app.register_blueprint(people_views.blueprint)
     app.register_blueprint(health.blueprint)
     embed.init_app(app)
     openapi.init_app(app)

@@ -212,6 +212,9 @@ class Settings:
     workers: int = _setting(parse_at_least_one, default=max(2, (os.cpu_count() or 1) * 2))
     worker_timeout_seconds: int = _setting(parse_at_least_one, default=30)
     log_level: str = _setting(parse_log_level, default="INFO")
+    # How long a comment keeps its author's IP address (and a spam or rejected one its
+    # email): long enough to look into abuse, no longer.
+    ip_retention_days: int = _setting(parse_at_least_one, default=90)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -19,6 +19,7 @@ from commentsvc.comments.schemas import (
     Timestamp,
 )
 from commentsvc.moderation.schemas import DecidedCommentSchema, DecisionSchema, QueueSchema
+from commentsvc.people.schemas import ErasureSchema, PersonExportSchema
 
 
 class ErrorDetailSchema(Schema):
@@ -154,6 +155,46 @@ PATHS: dict[str, dict[str, Any]] = {
             },
         },
     },
+    "/api/v1/moderation/people/{email}": {
+        "parameters": [
+            {
+                "in": "path",
+                "name": "email",
+                "required": True,
+                "schema": {"type": "string", "maxLength": 254},
+                "description": "The person's email address, normalised as on posting",
+            }
+        ],
+        "get": {
+            "summary": "Everything kept about a person: their comments in every status",
+            "security": BEARER,
+            "responses": {
+                "200": {"description": "The person's data", **_json("PersonExport")},
+                "404": _error("Nothing is kept for this address"),
+                "422": _error("Not an email address"),
+                **AUTH_ERRORS,
+            },
+        },
+        "delete": {
+            "summary": "Erase a person: name, email, website and IP of their comments, "
+            "their trust mark; with with_comments=true the comments too",
+            "security": BEARER,
+            "parameters": [
+                {
+                    "in": "query",
+                    "name": "with_comments",
+                    "schema": {"type": "boolean", "default": False},
+                    "description": "Delete the comments too (their replies move up)",
+                }
+            ],
+            "responses": {
+                "200": {"description": "What was changed", **_json("Erasure")},
+                "404": _error("Nothing is kept for this address"),
+                "422": _error("Not an email address, or a bad with_comments"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
     "/healthz": {
         "get": {
             "summary": "Whether the database and Redis answer",
@@ -173,6 +214,8 @@ SCHEMAS: dict[str, type[Schema]] = {
     "Queue": QueueSchema,
     "Decision": DecisionSchema,
     "DecidedComment": DecidedCommentSchema,
+    "PersonExport": PersonExportSchema,
+    "Erasure": ErasureSchema,
     "ErrorEnvelope": ErrorEnvelopeSchema,
     "Health": HealthSchema,
 }
