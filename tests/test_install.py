@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).parent.parent
 
@@ -112,3 +114,52 @@ def test_serve_sh_says_what_to_install_when_python_has_no_venv(tmp_path: Path) -
     assert "python3 -m venv failed" in result.stderr
     assert "sudo apt-get install python3-venv" in result.stderr
     assert not (copy / ".venv").exists()
+
+
+def shell_lines(document: str) -> list[str]:
+    text = (ROOT / document).read_text().replace("\\\n", " ")
+    blocks = re.findall(r"```sh\n(.*?)```", text, re.DOTALL)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def compose_services(line: str) -> list[str]:
+    """The services a `docker compose ...` line names."""
+    words = line.split("#")[0].replace("|", " | ").split()
+    if words[:2] != ["docker", "compose"] or len(words) < 3:
+        return []
+    rest = [word for word in words[3:] if not word.startswith("-")]
+    if words[2] == "up":
+        return rest[: rest.index("|")] if "|" in rest else rest
+    return rest[:1]
+
+
+def test_the_readme_starts_with_its_two_commands() -> None:
+    commands = [line for line in shell_lines("README.md") if not line.startswith("#")]
+
+    assert commands[:2] == ["bash scripts/serve.sh", "bash scripts/test.sh"]
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/operations.md"])
+def test_docker_commands_match_the_image_and_compose(document: str) -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    lines = shell_lines(document)
+    image_timeout = int(
+        re.search(r"COMMENTSVC_WORKER_TIMEOUT_SECONDS=(\d+)", (ROOT / "Dockerfile").read_text())[1]  # type: ignore[index]
+    )
+
+    runs = [line for line in lines if line.startswith("docker run -d")]
+    assert runs and all("--stop-timeout 40" in line for line in runs)
+    assert image_timeout < 40 and compose["services"]["app"]["stop_grace_period"] == "40s"
+    # Every service a compose command names is one compose.yaml has.
+    named = {service for line in lines for service in compose_services(line)}
+    assert named and named <= set(compose["services"]), named
+    # Moving to compose: the old container stops before the export and the new app.
+    if any("commentsvc import" in line for line in lines):
+        order = [line.split("#")[0].strip() for line in lines if line.startswith("docker")]
+        stop = next(i for i, line in enumerate(order) if line.startswith("docker stop comments"))
+        export = next(i for i, line in enumerate(order) if "commentsvc export >" in line
+                      and "docker run --rm" in line)  # fmt: skip
+        app_up = next(
+            i for i, line in enumerate(order) if line == "docker compose up -d" and i > export
+        )
+        assert stop < export < app_up
