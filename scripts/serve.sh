@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Install commentsvc into .venv and serve it on its embedded defaults: a SQLite file
 # and an embedded Redis server, all data under ./data. It installs again whenever
-# pyproject.toml changed since the last install (after a `git pull` that brings new
-# dependencies, say). Extra arguments go to `commentsvc serve` (e.g. --host 0.0.0.0
-# --port 8080).
+# pyproject.toml or the source changed since the last install (after a `git pull`,
+# say: new dependencies are installed, new code is run). Extra arguments go to
+# `commentsvc serve` (e.g. --host 0.0.0.0 --port 8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,8 +12,12 @@ fail() {
     exit 1
 }
 
-stamp=.venv/.installed-pyproject-sha256
-wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+# What the installed package is made of: pyproject.toml (dependencies) and the files
+# it installs. A regular install, not an editable one: the service runs what was
+# installed, and a change is installed here, by the next start.
+stamp=.venv/.installed-sha256
+wanted="$(find pyproject.toml README.md commentsvc embed -type f ! -path '*/__pycache__/*' \
+    -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)"
 if [ ! -x .venv/bin/commentsvc ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     command -v python3 >/dev/null \
         || fail "python3 is not installed. On Debian or Ubuntu: sudo apt-get install python3 python3-venv"
@@ -27,9 +31,10 @@ if [ ! -x .venv/bin/commentsvc ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted"
         fi
         .venv/bin/pip install --quiet --upgrade pip
     else
-        echo "pyproject.toml changed since the last install: installing commentsvc again ..." >&2
+        echo "pyproject.toml or the source changed since the last install:" \
+            "installing commentsvc again ..." >&2
     fi
-    .venv/bin/pip install --quiet -e .
+    .venv/bin/pip install --quiet .
     echo "$wanted" >"$stamp"
 fi
 export COMMENTSVC_DATA_DIR="${COMMENTSVC_DATA_DIR:-$PWD/data}"

@@ -82,7 +82,7 @@ def test_serve_sh_installs_again_when_pyproject_changed(tmp_path: Path) -> None:
     assert "Installing commentsvc into .venv" in first.stderr, first.stderr
     assert "Invalid value for '--workers'" in first.stderr
     assert "Installing" not in unchanged.stderr and "again" not in unchanged.stderr
-    assert "pyproject.toml changed since the last install" in changed.stderr
+    assert "pyproject.toml or the source changed since the last install" in changed.stderr
     version = subprocess.run(
         [str(copy / ".venv/bin/python"), "-c", "import importlib.metadata as m; "
          "print(m.version('commentsvc'))"],

@@ -223,6 +223,8 @@ def command_name() -> str:
     found = shutil.which("commentsvc")
     if started.name != "commentsvc" or (found and Path(found).resolve() == started.resolve()):
         return "commentsvc"
+    if started.is_absolute() and started.is_relative_to(Path.cwd()):
+        return str(started.relative_to(Path.cwd()))
     return str(started)
 
 
