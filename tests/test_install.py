@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -23,15 +24,20 @@ def copy_of_the_repository(target: Path) -> Path:
         cwd=ROOT, capture_output=True, text=True, check=True,
     ).stdout.split()  # fmt: skip
     for name in listed:
-        if (ROOT / name).is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        if (ROOT / name).is_symlink():
+            (target / name).symlink_to(os.readlink(ROOT / name))
+        elif (ROOT / name).is_file():
             shutil.copy2(ROOT / name, target / name)
     return target
 
 
 def test_every_package_of_the_source_is_installed() -> None:
     configured = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    packages = set(configured["packages"]) - set(configured["package-dir"])
+    # The widget's source, embed/, is linked into the package as commentsvc.embed_assets.
+    link = ROOT / "commentsvc" / "embed_assets"
+    assert link.is_symlink() and link.resolve() == (ROOT / "embed").resolve()
+    packages = set(configured["packages"]) - {"commentsvc.embed_assets"}
     in_source = {
         ".".join(path.parent.relative_to(ROOT).parts)
         for path in (ROOT / "commentsvc").rglob("*")
@@ -56,6 +62,13 @@ def test_building_the_package_prints_no_warning(tmp_path: Path) -> None:
     warnings = [line for line in output.splitlines() if "warning" in line.lower()]
     assert warnings == [], "\n".join(warnings)
     assert "would be ignored" not in output
+    (wheel,) = (tmp_path / "wheel").glob("commentsvc-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {
+        "commentsvc/embed_assets/embed.js", "commentsvc/embed_assets/embed.css",
+        "commentsvc/static/moderate.html", "commentsvc/store/migrations/script.py.mako",
+        "commentsvc/people/services.py",
+    } <= names  # fmt: skip
 
 
 def serve_sh(
