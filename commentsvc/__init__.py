@@ -31,6 +31,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from commentsvc.moderation.queue import ModerationQueue
     from commentsvc.moderation.requeue import RequeueSweeper
     from commentsvc.notifications import views as notification_views
+    from commentsvc.people import views as people_views
     from commentsvc.spam.model import SpamModel
     from commentsvc.spam.pipeline import SpamFilter
     from commentsvc.store import database as db
@@ -101,6 +102,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(comment_pages.blueprint)
     app.register_blueprint(moderation_views.blueprint)
     app.register_blueprint(moderation_page.blueprint)
+    app.register_blueprint(people_views.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(wordpress_form.blueprint)
     app.register_blueprint(notification_views.blueprint)

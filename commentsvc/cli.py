@@ -1,4 +1,4 @@
-"""The ``commentsvc`` command: serve, worker, db, moderators, queue, spam, import, export."""
+"""The ``commentsvc`` command: serve, worker, db, moderators, queue, spam, import, people."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from commentsvc.config import ConfigError, Settings
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from commentsvc.store.database import Database
+
 
 
 class _Commands(click.Group):
@@ -32,10 +34,10 @@ class _Commands(click.Group):
 
 
 @contextmanager
-def _session(settings: Settings, *, migrate: bool = False) -> Iterator[Session]:
-    """A session on the configured database. Only the commands that may change the
-    schema migrate (``serve``, ``db upgrade``, ``import``); every other one needs the
-    schema to be current and says which command makes it so."""
+def _database(settings: Settings, *, migrate: bool = False) -> Iterator[Database]:
+    """The configured database. Only the commands that may change the schema migrate
+    (``serve``, ``db upgrade``, ``import``); every other one needs the schema to be
+    current and says which command makes it so."""
     import commentsvc.models  # noqa: F401 - every model, so that relationships resolve
     from commentsvc.store import database as db
     from commentsvc.store import migrate as migrations
@@ -48,12 +50,17 @@ def _session(settings: Settings, *, migrate: bool = False) -> Iterator[Session]:
             migrations.upgrade(engine)
         else:
             migrations.check_current(engine)
-        with db.Database(engine).sessions() as session:
-            yield session
+        yield db.Database(engine)
     except (ServiceError, migrations.SchemaNotCurrent) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         engine.dispose()
+
+
+@contextmanager
+def _session(settings: Settings, *, migrate: bool = False) -> Iterator[Session]:
+    with _database(settings, migrate=migrate) as database, database.sessions() as session:
+        yield session
 
 
 @click.group(cls=_Commands)
@@ -119,6 +126,18 @@ def moderators_add(name: str, email: str | None) -> None:
     with _session(Settings.from_env()) as session:
         token = add_moderator(session, name, email)
     click.echo(f"moderator {name!r} created; keep this token, it is shown only once:", err=True)
+    click.echo(token)
+
+
+@moderators.command("token")
+@click.argument("name")
+def moderators_token(name: str) -> None:
+    """Issue a new token for a moderator (prints it, last line); the old one stops working."""
+    from commentsvc.moderation.services import issue_token
+
+    with _session(Settings.from_env()) as session:
+        token = issue_token(session, name)
+    click.echo(f"new token for {name!r}; the old one no longer works. Keep this one:", err=True)
     click.echo(token)
 
 
@@ -216,14 +235,12 @@ def spam() -> None:
 def spam_learn() -> None:
     """Learn from the moderators' decisions not learned yet, once, and publish the
     new weights (the background worker does this continuously)."""
-    from sqlalchemy.orm import sessionmaker
-
     from commentsvc.spam.learning import SpamLearner
 
     settings = Settings.from_env()
     redis = _queue(settings).redis
-    with _session(settings) as session:
-        learned = SpamLearner(sessionmaker(session.get_bind()), redis).run_once()
+    with _database(settings) as database:
+        learned = SpamLearner(database.sessions, redis).run_once()
     click.echo(f"spam model learned from {learned} new decisions")
 
 
@@ -345,7 +362,7 @@ def _import_from(kind: str, source: Any, maps: tuple[str, ...], *, dry_run: bool
             kind, Path(source.name), URLMap.parse(maps), settings.sites if site else None,
             with_pingbacks=pingbacks, dry_run=dry_run,
         )  # fmt: skip
-        with _session(settings) as session:
+        with _session(settings, migrate=True) as session:
             report = import_file(session, options, _progress_bar)
     except ServiceError as exc:
         raise click.ClickException(exc.message) from None
@@ -420,3 +437,85 @@ def notifications_retry(delivery_id: str | None, every: bool) -> None:
 
 if __name__ == "__main__":
     main()
+@main.group()
+def people() -> None:
+    """Data rights: a person's data by email address, exported or erased."""
+
+
+def _address(email: str) -> str:
+    from marshmallow import ValidationError
+
+    from commentsvc.people.schemas import PersonSchema
+
+    try:
+        address: str = PersonSchema().load({"email": email})["email"]
+    except ValidationError as exc:
+        raise click.ClickException(" ".join(exc.messages_dict["email"])) from None
+    return address
+
+
+def _optional_redis(settings: Settings) -> Any:
+    from commentsvc.store.redis_client import make_redis
+
+    return make_redis(settings.redis_url, 5.0) if settings.redis_url else None
+
+
+@people.command("export")
+@click.argument("email")
+def people_export(email: str) -> None:
+    """Print every comment of that address (all statuses) as JSON."""
+    import orjson
+
+    from commentsvc.people.schemas import PersonExportSchema
+    from commentsvc.people.services import export_person
+
+    with _session(Settings.from_env()) as session:
+        person = PersonExportSchema().dump(export_person(session, _address(email)))
+    click.echo(orjson.dumps(person, option=orjson.OPT_INDENT_2).decode())
+
+
+@people.command("erase")
+@click.argument("email")
+@click.option("--with-comments", is_flag=True, help="Delete the comments too.")
+def people_erase(email: str, with_comments: bool) -> None:
+    """Remove that person's name, email, website and IP from their comments (and the
+    comments with --with-comments); prints what changed."""
+    import getpass
+
+    import orjson
+
+    from commentsvc.moderation.queue import ModerationQueue
+    from commentsvc.people.services import erase_person
+    from commentsvc.store.cache import ThreadCache
+
+    settings = Settings.from_env().with_secret_key()
+    assert settings.secret_key
+    address = _address(email)
+    redis = _optional_redis(settings)
+    cache = ThreadCache(redis, settings.thread_cache_seconds) if redis else None
+    queue = ModerationQueue(redis, settings.moderation_lease_seconds) if redis else None
+    with _session(settings) as session:
+        erasure = erase_person(
+            session, cache, queue, address, f"command line ({getpass.getuser()})",
+            settings.secret_key, with_comments=with_comments,
+        )  # fmt: skip
+    if cache is None:
+        click.echo(
+            "COMMENTSVC_REDIS_URL is not set: cached pages show the old names for up to "
+            f"{settings.thread_cache_seconds} s (COMMENTSVC_THREAD_CACHE_SECONDS)",
+            err=True,
+        )
+    click.echo(orjson.dumps(erasure.as_dict()).decode())
+
+
+@people.command("purge")
+def people_purge() -> None:
+    """Remove IP addresses, and emails of spam or rejected comments, older than
+    COMMENTSVC_IP_RETENTION_DAYS (what the background retention job does hourly)."""
+    from commentsvc.people.retention import RetentionJob
+
+    settings = Settings.from_env()
+    with _database(settings) as database:
+        changed = RetentionJob(database.sessions, settings.ip_retention_days).run_once()
+    noun = "comment" if changed == 1 else "comments"
+    click.echo(f"{changed} {noun} purged of data older than {settings.ip_retention_days} days")

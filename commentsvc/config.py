@@ -293,6 +293,9 @@ class Settings:
     notification_give_up_seconds: float = _setting(parse_positive_float, default=6 * 3600.0)
     notification_lease_seconds: float = _setting(parse_positive_float, default=120.0)
     moderator_mail_interval_seconds: float = _setting(parse_positive_float, default=60.0)
+    # How long a comment keeps its author's IP address (and a spam or rejected one its
+    # email): long enough to look into abuse, no longer.
+    ip_retention_days: int = _setting(parse_at_least_one, default=90)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

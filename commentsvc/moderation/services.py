@@ -73,6 +73,17 @@ def _normalised_email(email: str) -> str:
         raise BadRequest(f"{email!r} is not a valid email address: {exc}") from None
 
 
+def issue_token(session: Session, name: str) -> str:
+    """A new token for the moderator; the old one stops working with this commit."""
+    moderator = session.scalar(select(Moderator).where(Moderator.name == name))
+    if moderator is None:
+        raise NotFound(f"There is no moderator called {name!r}.")
+    token = secrets.token_urlsafe(32)
+    moderator.token_hash = hash_token(token)
+    session.commit()
+    return token
+
+
 def remove_moderator(session: Session, name: str) -> None:
     moderator = session.scalar(select(Moderator).where(Moderator.name == name))
     if moderator is None:

@@ -62,10 +62,17 @@ def _spam_learner(context: WorkerContext) -> Job:
     return SpamLearner(context.sessions, context.redis)
 
 
+def _retention(context: WorkerContext) -> Job:
+    from commentsvc.people.retention import RetentionJob
+
+    return RetentionJob(context.sessions, context.settings.ip_retention_days)
+
+
 # Every background job, made once per worker process. One line per job.
 JOBS: list[Callable[[WorkerContext], Job]] = [
     _notifications,
     _spam_learner,
+    _retention,
 ]
 
 

@@ -30,6 +30,7 @@ Start-up, in order, and what each step buys:
 from __future__ import annotations
 
 import gc
+import ipaddress
 import logging
 import multiprocessing
 import os
@@ -39,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from pathlib import Path
 from typing import Any
 
 import click
@@ -53,6 +55,7 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 # The longest request line gunicorn takes (its maximum): the 100 article addresses
 # of GET /api/v1/counts fit.
 LIMIT_REQUEST_LINE = 8190
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class CommentsApplication(BaseApplication):  # type: ignore[misc]
@@ -224,6 +227,36 @@ def _stop_worker(worker: subprocess.Popen[bytes] | None) -> None:
         worker.wait(10)
 
 
+def _log_to_stderr() -> None:
+    """The master's own log lines, in the workers' format, before gunicorn runs."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        log.addHandler(handler)
+        log.propagate = False
+
+
+def listens_beyond_loopback(host: str) -> bool:
+    """Whether readers on other machines can reach this address (0.0.0.0 and :: are
+    every address; a name other than localhost is taken to be a public one)."""
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return True
+
+
+def public_url_warning(settings: Settings, host: str) -> str | None:
+    if settings.public_url or not listens_beyond_loopback(host):
+        return None
+    return (
+        f"COMMENTSVC_PUBLIC_URL is not set but the service listens on {host}: the snippet "
+        "below and links in mails point at localhost, which readers cannot reach. Set it "
+        "to the address readers use, e.g. COMMENTSVC_PUBLIC_URL=https://comments.example.com"
+    )
+
+
 def _banner(settings: Settings, host: str, port: int, token: str | None) -> str:
     shown_host = "localhost" if host in ("0.0.0.0", "::", "127.0.0.1") else host  # noqa: S104
     base = settings.public_url or f"http://{shown_host}:{port}"
@@ -232,6 +265,11 @@ def _banner(settings: Settings, host: str, port: int, token: str | None) -> str:
         f"  database: {without_password(settings.effective_database_url)}",
         f"  redis:    {without_password(settings.redis_url or '')}",
         "",
+    ]
+    warning = public_url_warning(settings, host)
+    if warning:
+        lines += [warning, ""]
+    lines += [
         "Paste this where comments should appear on your article pages:",
         "",
         '  <div id="comments"></div>',
@@ -244,12 +282,33 @@ def _banner(settings: Settings, host: str, port: int, token: str | None) -> str:
             "Set it to your site's origin, e.g. COMMENTSVC_SITES=https://blog.example.com",
             "",
         ]
+    command = command_name()
+    lines += [
+        f"Moderate at {base}/moderate. Manage moderators with `{command} moderators`",
+        f"(a new token for admin: `{command} moderators token admin`).",
+    ]
+    if command != "commentsvc":
+        lines.append(f"`commentsvc` alone works after `source {Path(command).parent}/activate`.")
+    lines.append("")
     if token:
         lines += [
             "First start: a moderator 'admin' was created. Its token (shown only once):",
             token,
         ]
     return "\n".join(lines)
+
+
+def command_name() -> str:
+    """How to run the `commentsvc` command from where this one was started: its bare
+    name when the PATH finds this very command, else the path it was started by
+    (``.venv/bin/commentsvc`` from scripts/serve.sh)."""
+    started = Path(sys.argv[0])
+    found = shutil.which("commentsvc")
+    if started.name != "commentsvc" or (found and Path(found).resolve() == started.resolve()):
+        return "commentsvc"
+    if started.is_absolute() and started.is_relative_to(Path.cwd()):
+        return str(started.relative_to(Path.cwd()))
+    return str(started)
 
 
 def run(settings: Settings, host: str, port: int) -> int:
@@ -284,6 +343,11 @@ def run(settings: Settings, host: str, port: int) -> int:
         _metrics_dir(settings)
         click.echo(_banner(settings, host, port, token))
         worker = _start_worker(settings, port)
+        warning = public_url_warning(settings, host)
+        if warning:
+            # Also in the log, where a container's operator looks later.
+            _log_to_stderr()
+            log.warning(warning)
         options = {
             "bind": f"{host}:{port}",
             "workers": settings.workers,

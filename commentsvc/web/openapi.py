@@ -43,6 +43,7 @@ from commentsvc.moderation.schemas import (
     QueueSchema,
     TrustChangeSchema,
 )
+from commentsvc.people.schemas import ErasureSchema, PersonExportSchema
 
 
 class ErrorDetailSchema(Schema):
@@ -476,6 +477,46 @@ PATHS: dict[str, dict[str, Any]] = {
             },
         },
     },
+    "/api/v1/moderation/people/{email}": {
+        "parameters": [
+            {
+                "in": "path",
+                "name": "email",
+                "required": True,
+                "schema": {"type": "string", "maxLength": 254},
+                "description": "The person's email address, normalised as on posting",
+            }
+        ],
+        "get": {
+            "summary": "Everything kept about a person: their comments in every status",
+            "security": BEARER,
+            "responses": {
+                "200": {"description": "The person's data", **_json("PersonExport")},
+                "404": _error("Nothing is kept for this address"),
+                "422": _error("Not an email address"),
+                **AUTH_ERRORS,
+            },
+        },
+        "delete": {
+            "summary": "Erase a person: name, email, website and IP of their comments, "
+            "their trust mark; with with_comments=true the comments too",
+            "security": BEARER,
+            "parameters": [
+                {
+                    "in": "query",
+                    "name": "with_comments",
+                    "schema": {"type": "boolean", "default": False},
+                    "description": "Delete the comments too (their replies move up)",
+                }
+            ],
+            "responses": {
+                "200": {"description": "What was changed", **_json("Erasure")},
+                "404": _error("Nothing is kept for this address"),
+                "422": _error("Not an email address, or a bad with_comments"),
+                **AUTH_ERRORS,
+            },
+        },
+    },
     "/api/v1/moderation/stream": {
         "get": {
             "summary": 'Live events: `event: pending` with `data: {"id": N}` for each '
@@ -572,6 +613,8 @@ SCHEMAS: dict[str, type[Schema]] = {
     "TrustChange": TrustChangeSchema,
     "AuthorTrust": AuthorTrustSchema,
     "AuthorSummary": AuthorSummarySchema,
+    "PersonExport": PersonExportSchema,
+    "Erasure": ErasureSchema,
     "ErrorEnvelope": ErrorEnvelopeSchema,
     "Health": HealthSchema,
     "WordPressCommentForm": WordPressCommentFormSchema,
