@@ -12,7 +12,7 @@ from sqlalchemy import update
 from commentsvc.models import Comment
 from commentsvc.store.database import utcnow
 from tests.conftest import ARTICLE
-from tests.test_cli import commentsvc
+from tests.test_cli import run
 
 
 def environment(database_url: str, redis_url: str, tmp_path: Path) -> dict[str, str]:
@@ -33,22 +33,22 @@ def test_export_then_erase_from_the_command_line(
     post_comment(body="Pending one").json["id"]
     client.get("/api/v1/comments", query_string={"url": ARTICLE})  # cached with her name
 
-    exported = commentsvc("people", "export", "ada@EXAMPLE.com", env=env)
-    erased = commentsvc("people", "erase", "ada@example.com", env=env)
-    unknown = commentsvc("people", "export", "ada@example.com", env=env)
-    invalid = commentsvc("people", "erase", "not an address", env=env)
+    exported = run("people", "export", "ada@EXAMPLE.com", env=env)
+    erased = run("people", "erase", "ada@example.com", env=env)
+    unknown = run("people", "export", "ada@example.com", env=env)
+    invalid = run("people", "erase", "not an address", env=env)
 
-    assert exported.returncode == 0, exported.stderr
+    assert exported.exit_code == 0, exported.stderr
     person = json.loads(exported.stdout)
     assert person["email"] == "ada@example.com"
     assert [c["status"] for c in person["comments"]] == ["approved", "pending"]
     assert person["comments"][0]["url"] == ARTICLE and person["comments"][0]["ip"] == "127.0.0.1"
-    assert erased.returncode == 0, erased.stderr
+    assert erased.exit_code == 0, erased.stderr
     assert json.loads(erased.stdout.splitlines()[-1])["comments_anonymised"] == 2
     page = client.get("/api/v1/comments", query_string={"url": ARTICLE}).json
     assert page["comments"][0]["author"] == {"name": "Anonymous", "website": None}
-    assert unknown.returncode == 1 and "No comments or other data" in unknown.stderr
-    assert invalid.returncode == 1 and "valid email address" in invalid.stderr
+    assert unknown.exit_code == 1 and "No comments or other data" in unknown.stderr
+    assert invalid.exit_code == 1 and "valid email address" in invalid.stderr
 
 
 def test_erase_with_comments_and_purge(
@@ -65,11 +65,11 @@ def test_erase_with_comments_and_purge(
         session.execute(update(Comment).where(Comment.id == his).values(created_at=old))
         session.commit()
 
-    erased = commentsvc("people", "erase", "ada@example.com", "--with-comments", env=env)
-    purged = commentsvc("people", "purge", env=env)
+    erased = run("people", "erase", "ada@example.com", "--with-comments", env=env)
+    purged = run("people", "purge", env=env)
 
     assert json.loads(erased.stdout.splitlines()[-1])["comments_deleted"] == 1
-    assert purged.returncode == 0, purged.stderr
+    assert purged.exit_code == 0, purged.stderr
     assert purged.stdout.strip() == "1 comment purged of data older than 90 days"
     page = client.get("/api/v1/comments", query_string={"url": ARTICLE}).json
     assert [c["id"] for c in page["comments"]] == [his]
