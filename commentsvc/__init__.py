@@ -58,7 +58,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     )
 
     database = db.init_app(app, settings.effective_database_url)
-    redis = redisconn.init_app(app, settings.redis_url, settings.redis_timeout_seconds)
+    redis = redisconn.init_app(
+        app, settings.redis_url, settings.redis_timeout_seconds, settings.redis_password
+    )
     queue = ModerationQueue(redis, settings.moderation_lease_seconds)
     app.extensions["commentsvc"] = Dependencies(
         settings=settings,

@@ -131,7 +131,10 @@ def _queue(settings: Settings) -> Any:
         raise click.ClickException(
             "COMMENTSVC_REDIS_URL is not set (the embedded server runs only under `serve`)"
         )
-    return ModerationQueue(make_redis(settings.redis_url, 5.0), settings.moderation_lease_seconds)
+    return ModerationQueue(
+        make_redis(settings.redis_url, 5.0, settings.redis_password),
+        settings.moderation_lease_seconds,
+    )
 
 
 @queue.command("status")

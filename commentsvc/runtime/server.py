@@ -141,12 +141,14 @@ def _send_outcome(sending: Any, settings: Settings) -> None:
 
 
 def _banner(settings: Settings, host: str, port: int, token: str | None) -> str:
+    from commentsvc.store.redis_client import safe_url
+
     shown_host = "localhost" if host in ("0.0.0.0", "::", "127.0.0.1") else host  # noqa: S104
     base = settings.public_url or f"http://{shown_host}:{port}"
     lines = [
         f"commentsvc is running at {base}",
         f"  database: {settings.effective_database_url}",
-        f"  redis:    {settings.redis_url}",
+        f"  redis:    {safe_url(settings.redis_url or '')}",
         "",
         "Paste this where comments should appear on your article pages:",
         "",
