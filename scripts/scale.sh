@@ -27,7 +27,7 @@ step() { printf '\n==> %s\n' "$*"; }
 
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql-15)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
@@ -203,6 +203,7 @@ promoted() { for port in "${sentinel_ports[@]}"; do [ "$(master_port "$port")" !
 wait_for 120 "the Sentinels promote the replica" promoted
 event redis_promoted
 sleep_until "$restart_at"
+event instance_restarting
 start_app 2
 wait_for 120 "instance 2 answers again" healthy "${app_port[2]}"
 event instance_restarted

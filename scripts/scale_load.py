@@ -32,9 +32,17 @@ from commentsvc.store.redis_client import make_redis
 SITE = "https://news.example.com"
 POST_SHARE = 0.05
 COUNTS_SHARE = 0.10  # of the reads
-FAILURES = {  # window name: (event that starts it, event that ends it)
-    "app instance SIGKILLed": ("instance_killed", "instance_restarted"),
-    "Redis primary SIGKILLed": ("redis_primary_killed", "redis_promoted"),
+# The phases scale.sh notes in the events file: name, first and last event.
+FAILURES = {
+    "one app instance SIGKILLed (two left)": ("instance_killed", "redis_primary_killed"),
+    "Redis primary SIGKILLed, until the Sentinels promoted the replica": (
+        "redis_primary_killed",
+        "redis_promoted",
+    ),
+    "the killed instance starting again, until it answers": (
+        "instance_restarting",
+        "instance_restarted",
+    ),
 }
 
 
@@ -340,14 +348,12 @@ def figures(results: Results, events: dict[str, float]) -> list[str]:
             continue
         start, stop = events[begin], events[end]
         window = [a for a in answers if start <= a.ended <= stop]
+        print(f"{name}: {stop - start:.1f} s")
         for kind in ("read", "post", "queue"):
             of_kind = [a for a in window if a.kind == kind]
             errors = sum(1 for a in of_kind if a.status not in (200, 202))
             share = 100 * errors / max(1, len(of_kind))
-            print(
-                f"{name} ({stop - start:.1f} s until {end.replace('_', ' ')}): {kind}s "
-                f"{len(of_kind)}, errors {errors} ({share:.1f} %)"
-            )
+            print(f"  {kind}s {len(of_kind)}, errors {errors} ({share:.1f} %)")
         gap = longest_gap([a.ended for a in ok_reads], start, stop)
         print(f"  longest gap between successful reads: {gap * 1000:.0f} ms")
         for kind, ok in (("read", 200), ("post", 202), ("queue", 200)):
