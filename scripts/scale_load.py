@@ -370,6 +370,27 @@ def figures(results: Results, events: dict[str, float]) -> list[str]:
     return failures
 
 
+def resources(args: argparse.Namespace) -> None:
+    """What the run holds in PostgreSQL and Redis, for sizing (docs/scaling.md)."""
+    engine = create_engine(args.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect() as connection:
+        connections = connection.scalar(
+            text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        )
+        comments = connection.scalar(text("SELECT count(*) FROM comments"))
+    engine.dispose()
+    redis = make_redis(args.redis_url, 5.0)
+    memory = redis.info("memory")
+    print(
+        f"PostgreSQL connections open (3 instances x 2 workers, plus this check): {connections}; "
+        f"comments stored: {comments}"
+    )
+    print(
+        f"Redis primary: {memory['used_memory'] / 2**20:.1f} MB used "
+        f"({memory['used_memory_dataset'] / 2**20:.1f} MB of data), {redis.dbsize()} keys"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--base", required=True, help="the load balancer, http://127.0.0.1:PORT")
@@ -386,6 +407,7 @@ def main() -> int:
     results = Results()
     events = run_load(args, results)
     failures = figures(results, events)
+    resources(args)
     print("\nchecks:")
     failures += check_data(args, results)
     for failure in failures:
