@@ -90,6 +90,14 @@ def make_redis(url: str, timeout_seconds: float, password: str | None = None) ->
     return Redis.from_url(url, **options)
 
 
+def dedicated_connection(client: Redis, **overrides: Any) -> Any:
+    """A connection of its own, never in the client's pool, for something that holds
+    it (key tracking, a subscription). Made like the pool's, so through Sentinel it
+    asks the Sentinels for the primary on every (re)connect and follows a fail-over."""
+    pool = client.connection_pool
+    return pool.connection_class(**{**pool.connection_kwargs, **overrides})
+
+
 def safe_url(url: str) -> str:
     """``url`` as it may be shown (start-up banner, logs): without its password."""
     parts = urlsplit(url)
