@@ -11,6 +11,7 @@
 #   bash scripts/scale.sh           # 90 s of load
 #   bash scripts/scale.sh --smoke   # 30 s of load, the same checks (CI)
 # Exits non-zero when a check fails. Everything it starts is stopped on exit.
+# SCALE_LOGS=DIR keeps the logs of every process there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -54,6 +55,7 @@ cleanup() {
     # An instance's gunicorn workers, should any outlive their master.
     for group in "${groups[@]}"; do kill -KILL -- "-$group" 2>/dev/null || true; done
     bash scripts/postgres.sh stop "$work/pg" || true
+    if [ -n "${SCALE_LOGS:-}" ]; then mkdir -p "$SCALE_LOGS" && cp "$work"/*.log "$SCALE_LOGS"/; fi
     if [ "$status" -ne 0 ]; then
         for log in "$work"/*.log; do
             [ -f "$log" ] && { echo "--- last lines of $log"; tail -n 15 "$log"; }

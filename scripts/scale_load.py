@@ -18,7 +18,7 @@ import random
 import sys
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -317,6 +317,14 @@ def longest_gap(moments: list[float], start: float, end: float) -> float:
     return max(b - a for a, b in zip(edges, edges[1:], strict=False))
 
 
+def errors_of(answers: list[Answer]) -> str:
+    """'N, errors E (P %), n × STATUS...': what failed, and how."""
+    statuses = Counter(a.status for a in answers if a.status not in (200, 202))
+    errors = sum(statuses.values())
+    shown = "".join(f", {n} × {status or 'no answer'}" for status, n in statuses.items())
+    return f"{len(answers)}, errors {errors} ({100 * errors / max(1, len(answers)):.2f} %){shown}"
+
+
 def figures(results: Results, events: dict[str, float]) -> list[str]:
     failures = []
     answers = sorted(results.answers, key=lambda a: a.ended)
@@ -337,11 +345,7 @@ def figures(results: Results, events: dict[str, float]) -> list[str]:
             return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
 
         print(f"read latency: p50 {pct(0.5):.1f} ms, p99 {pct(0.99):.1f} ms, max {pct(1):.1f} ms")
-    bad = [a for a in reads if a.status != 200]
-    print(
-        f"read errors over the whole run: {len(bad)} of {len(reads)} "
-        f"({100 * len(bad) / max(1, len(reads)):.2f} %)"
-    )
+    print(f"reads over the whole run: {errors_of(reads)}")
     for name, (begin, end) in FAILURES.items():
         if begin not in events or end not in events:
             failures.append(f"{name}: the failure was not carried out ({begin}/{end} missing)")
@@ -350,10 +354,7 @@ def figures(results: Results, events: dict[str, float]) -> list[str]:
         window = [a for a in answers if start <= a.ended <= stop]
         print(f"{name}: {stop - start:.1f} s")
         for kind in ("read", "post", "queue"):
-            of_kind = [a for a in window if a.kind == kind]
-            errors = sum(1 for a in of_kind if a.status not in (200, 202))
-            share = 100 * errors / max(1, len(of_kind))
-            print(f"  {kind}s {len(of_kind)}, errors {errors} ({share:.1f} %)")
+            print(f"  {kind}s {errors_of([a for a in window if a.kind == kind])}")
         gap = longest_gap([a.ended for a in ok_reads], start, stop)
         print(f"  longest gap between successful reads: {gap * 1000:.0f} ms")
         for kind, ok in (("read", 200), ("post", 202), ("queue", 200)):
