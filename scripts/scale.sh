@@ -144,7 +144,7 @@ start_app() {  # start_app N: in its own process group, which dies as one (a con
     app_pid[$1]=$!
     disown $!
 }
-healthy() { curl -fsS -o /dev/null "http://127.0.0.1:$1/healthz"; }
+healthy() { python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)" "http://127.0.0.1:$1/healthz"; }
 for n in 1 2 3; do app_port[$n]=$(free_port); start_app "$n"; done
 for n in 1 2 3; do wait_for 120 "instance $n answers /healthz" healthy "${app_port[$n]}"; done
 lb_port=$(free_port)

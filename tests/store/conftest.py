@@ -8,8 +8,10 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis import Redis
@@ -21,12 +23,12 @@ MASTER_NAME = "commentsvc"
 PASSWORD = "sentinel-test-secret"
 
 
-def wait_until(condition: object, what: str, timeout: float = 60.0) -> object:
+def wait_until(condition: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
     """Polls generously: a fail-over on a busy 2-core machine takes a few seconds."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            result = condition()  # type: ignore[operator]
+            result = condition()
         except RedisError:
             result = None
         if result:
@@ -84,19 +86,24 @@ class SentinelGroup:
         wait_until(lambda: replica.info("replication")["master_link_status"] == "up",
                    "the replica syncs")  # fmt: skip
         for port in self.sentinel_ports:
-            sentinel = Redis(port=port)
-            wait_until(
-                lambda s=sentinel: (
-                    s.sentinel_master(MASTER_NAME)["num-other-sentinels"] == 2
-                    and s.sentinel_master(MASTER_NAME)["num-slaves"] == 1
-                ),
-                "the Sentinels know each other and the replica",
-            )
+            wait_until(partial(self._sentinel_sees_all, port),
+                       "the Sentinels know each other and the replica")  # fmt: skip
+
+    @staticmethod
+    def _sentinel_sees_all(port: int) -> bool:
+        master: Any = Redis(port=port).sentinel_master(MASTER_NAME)
+        return bool(master["num-other-sentinels"] == 2 and master["num-slaves"] == 1)
+
+    @staticmethod
+    def _names_another_primary(sentinel_port: int, old_port: int) -> bool:
+        answer: Any = Redis(port=sentinel_port).sentinel_get_master_addr_by_name(MASTER_NAME)
+        return int(answer[1]) != old_port
 
     def primary_address(self) -> tuple[str, int]:
-        host, port = Redis(port=self.sentinel_ports[0]).sentinel_get_master_addr_by_name(
+        answer: Any = Redis(port=self.sentinel_ports[0]).sentinel_get_master_addr_by_name(
             MASTER_NAME
         )
+        host, port = answer
         return host.decode() if isinstance(host, bytes) else host, int(port)
 
     def kill_primary(self) -> int:
@@ -110,11 +117,8 @@ class SentinelGroup:
     def wait_for_promotion(self, port: int) -> int:
         """Wait until every Sentinel names another primary than ``port``; its port."""
         for sentinel_port in self.sentinel_ports:
-            sentinel = Redis(port=sentinel_port)
-            wait_until(
-                lambda s=sentinel: int(s.sentinel_get_master_addr_by_name(MASTER_NAME)[1]) != port,
-                "the Sentinels promote the replica",
-            )
+            wait_until(partial(self._names_another_primary, sentinel_port, port),
+                       "the Sentinels promote the replica")  # fmt: skip
         new_port = self.primary_address()[1]
         promoted = Redis(port=new_port, password=PASSWORD)
         wait_until(lambda: promoted.info("replication")["role"] == "master",

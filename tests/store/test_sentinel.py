@@ -6,8 +6,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from redis import Redis
 
+from commentsvc.config import ConfigError, Settings
 from commentsvc.moderation.services import add_moderator
 from tests.conftest import ARTICLE, SITE, comment_payload
 from tests.store.conftest import PASSWORD, SentinelGroup, wait_until
@@ -129,3 +131,28 @@ def test_serve_with_a_sentinel_url_uses_it_and_starts_no_redis_of_its_own(
     assert PASSWORD not in output and "redis+sentinel://:***@" in output
     primary = Redis(port=sentinels.primary_port, password=PASSWORD)
     assert primary.xlen("commentsvc:moderation") == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("redis+sentinel://:pw@h1:26379,h2:26379", "must name the primary"),
+        ("redis+sentinel://h1:26379/mymaster/zero", "is not a database number"),
+        ("redis+sentinel://h1:port/mymaster", "is not a Sentinel HOST:PORT"),
+        ("redis+sentinel://:pw@/mymaster", "is not a Sentinel HOST:PORT"),
+    ],
+)
+def test_each_mistake_in_a_sentinel_url_is_named_without_the_password(
+    url: str, problem: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"COMMENTSVC_REDIS_URL": url})
+
+    assert raised.value.variable == "COMMENTSVC_REDIS_URL"
+    assert problem in raised.value.problem and ":pw@" not in raised.value.problem
+
+
+def test_a_sentinel_url_with_several_sentinels_a_password_and_a_database_is_accepted() -> None:
+    url = "redis+sentinel://:p%40ss@10.0.0.1:26379,10.0.0.2:26380/mymaster/2"
+
+    assert Settings.from_env({"COMMENTSVC_REDIS_URL": url}).redis_url == url
