@@ -69,7 +69,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     )
 
     database = db.Database(db.make_engine(settings.effective_database_url))
-    redis = make_redis(settings.redis_url, settings.redis_timeout_seconds)
+    redis = make_redis(settings.redis_url, settings.redis_timeout_seconds, settings.redis_password)
     queue = ModerationQueue(redis, settings.moderation_lease_seconds)
     # The one registry of shared objects: every part of the app finds them with deps().
     app.extensions[EXTENSION] = Dependencies(

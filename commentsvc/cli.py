@@ -184,7 +184,7 @@ def _redis(settings: Settings) -> Any:
             "(COMMENTSVC_DATA_DIR), and COMMENTSVC_REDIS_URL is not set: start serve, "
             "or set COMMENTSVC_REDIS_URL"
         )
-    client = make_redis(url, 5.0)
+    client = make_redis(url, 5.0, settings.redis_password)
     try:
         client.ping()
     except RedisError as exc:

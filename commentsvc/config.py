@@ -178,6 +178,15 @@ def parse_mail_address(value: str) -> str:
     if "@" not in address:
         raise ValueError(f"{value!r} is not an email address such as comments@example.com")
     return value
+def parse_redis_url(value: str) -> str:
+    """A Redis URL, or a ``redis+sentinel://`` one whose parts are checked here so
+    that a mistake stops start-up rather than the first request."""
+    from commentsvc.store.redis_client import is_sentinel_url, parse_sentinel_url
+
+    if is_sentinel_url(value):
+        parse_sentinel_url(value)
+        return value
+    return parse_url(("redis", "rediss", "unix", "valkey"))(value)
 
 
 def parse_public_url(value: str) -> str:
@@ -252,7 +261,9 @@ class Settings:
     data_dir: Path = _setting(Path, default=Path("data"))
     # None means "derive from data_dir": SQLite file / embedded Redis server.
     database_url: str | None = _setting(parse_url(("sqlite", "postgresql", "postgres")))
-    redis_url: str | None = _setting(parse_url(("redis", "rediss", "unix", "valkey")))
+    redis_url: str | None = _setting(parse_redis_url)
+    # For a Redis URL (plain or Sentinel) that carries no password of its own.
+    redis_password: str | None = _setting()
     # Empty means every origin may have comments (a first try-out); serve warns about it.
     sites: tuple[str, ...] = _setting(parse_sites, default=())
     # None: kept in DATA_DIR/secret_key (see ``with_secret_key``).

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian 12 machine: installs the system packages
-# (redis-server, chromium, PostgreSQL 15, wrk) and the Python dependencies it needs,
+# (redis-server, chromium, PostgreSQL 15, wrk, nginx) and the Python dependencies it needs,
 # then runs lint (ruff, its formatting, mypy strict on commentsvc/), the benchmark's
-# smoke mode, the suite on SQLite and the suite again on PostgreSQL.
+# smoke mode, the scale-out smoke, the suite on SQLite and the suite again
+# on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -16,6 +17,7 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql-15)
 command -v npm >/dev/null || missing+=(npm)
 command -v wrk >/dev/null || missing+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "missing system packages: ${missing[*]} (install them as root)" >&2
@@ -44,6 +46,9 @@ python scripts/embed_size.py
 
 step "benchmark, smoke mode (works, every answer 2xx; speed is not judged here)"
 bash bench/run.sh --smoke
+
+step "scale-out smoke: 3 instances, nginx, PostgreSQL, Redis Sentinel, failures under load"
+bash scripts/scale.sh --smoke
 
 step "tests on SQLite"
 pytest -q -p no:cacheprovider

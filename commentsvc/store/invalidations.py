@@ -28,6 +28,8 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from commentsvc.store.redis_client import dedicated_connection
+
 log = logging.getLogger(__name__)
 
 RECONNECT_SECONDS = 1.0
@@ -36,7 +38,7 @@ MAX_TRUSTED = 50_000  # per kind of value; beyond it everything is forgotten at 
 
 class Invalidations:
     def __init__(self, redis: Redis, prefix: str, max_age: float) -> None:
-        self._pool = redis.connection_pool
+        self._redis = redis
         self._prefix = prefix
         self.max_age = max_age
         self._connection: Any = None
@@ -113,8 +115,7 @@ class Invalidations:
         self._reconnect_at = time.monotonic() + RECONNECT_SECONDS
         # Its own connection, never in the pool: tracking lives as long as it does.
         # RESP2, where the messages come as a subscription.
-        kwargs = {**self._pool.connection_kwargs, "protocol": 2}
-        connection = self._pool.connection_class(**kwargs)
+        connection = dedicated_connection(self._redis, protocol=2)
         try:
             connection.connect()
             connection.send_command("CLIENT", "ID")
