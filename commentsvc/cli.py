@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from commentsvc.store.database import Database
 
 
-
 class _Commands(click.Group):
     """Every command ends with the variable named and what is wrong with it, not a
     traceback, when the configuration is one the service cannot run with: read from
@@ -400,6 +399,8 @@ def _queue_and_cache(settings: Settings) -> tuple[Any, Any]:
         ModerationQueue(redis, settings.moderation_lease_seconds),
         ThreadCache(redis, settings.thread_cache_seconds),
     )
+
+
 @main.group()
 def notifications() -> None:
     """Mail and webhook deliveries."""
@@ -437,6 +438,8 @@ def notifications_retry(delivery_id: str | None, every: bool) -> None:
 
 if __name__ == "__main__":
     main()
+
+
 @main.group()
 def people() -> None:
     """Data rights: a person's data by email address, exported or erased."""

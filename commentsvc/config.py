@@ -178,6 +178,8 @@ def parse_mail_address(value: str) -> str:
     if "@" not in address:
         raise ValueError(f"{value!r} is not an email address such as comments@example.com")
     return value
+
+
 def parse_redis_url(value: str) -> str:
     """A Redis URL, or a ``redis+sentinel://`` one whose parts are checked here so
     that a mistake stops start-up rather than the first request."""
