@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from commentsvc.comments.limits import EMAIL_MAX, MAX_ID, QUEUE_LIMIT_MAX
 from commentsvc.comments.models import CommentStatus
-from commentsvc.comments.rendering import has_visible_text
 from commentsvc.comments.schemas import (
     ArticleURL,
     Email,
     PublicCommentSchema,
     Text,
     Timestamp,
-    body_field,
 )
 from commentsvc.moderation.services import Action
 from commentsvc.moderation.trust import Trust
@@ -150,20 +148,6 @@ class DecidedCommentSchema(Schema):
     status = fields.String(required=True)
     decided_at = Timestamp(allow_none=True, required=True)
     decided_by = fields.String(attribute="decided_by.name", allow_none=True, required=True)
-
-
-class EditSchema(Schema):
-    body = body_field()
-
-    @validates_schema
-    def check_visible(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        if not has_visible_text(data["body"]):
-            raise ValidationError({"body": ["Please write a comment."]})
-
-    @post_load
-    def strip_body(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
-        data["body"] = data["body"].strip()
-        return data
 
 
 class BulkDecisionSchema(Schema):

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 from marshmallow import EXCLUDE
 
+from commentsvc.comments.schemas import CommentEditSchema
 from commentsvc.deps import deps
 from commentsvc.moderation import listing, live, services
 from commentsvc.moderation.auth import current_moderator, moderator_required
@@ -20,7 +21,6 @@ from commentsvc.moderation.schemas import (
     CommentListSchema,
     DecidedCommentSchema,
     DecisionSchema,
-    EditSchema,
     HistorySchema,
     ListQuerySchema,
     ModeratedCommentSchema,
@@ -42,7 +42,7 @@ _decision = DecisionSchema()
 _decided = DecidedCommentSchema()
 _bulk = BulkDecisionSchema()
 _bulk_result = BulkResultSchema()
-_edit = EditSchema()
+_edit = CommentEditSchema()  # a moderator corrects the text as its author would
 _moderated = ModeratedCommentSchema()
 _history = HistorySchema()
 _author_email = AuthorEmailSchema()

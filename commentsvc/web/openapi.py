@@ -37,7 +37,6 @@ from commentsvc.moderation.schemas import (
     CommentListSchema,
     DecidedCommentSchema,
     DecisionSchema,
-    EditSchema,
     HistorySchema,
     ModeratedCommentSchema,
     QueueSchema,
@@ -356,7 +355,7 @@ PATHS: dict[str, dict[str, Any]] = {
             "summary": "Correct a comment's text; it is rendered again, the old text kept in "
             "its history",
             "security": BEARER,
-            "requestBody": {"required": True, **_json("Edit")},
+            "requestBody": {"required": True, **_json("CommentEdit")},
             "responses": {
                 "200": {"description": "The comment, re-rendered", **_json("ModeratedComment")},
                 "400": _error("Malformed body"),
@@ -606,7 +605,6 @@ SCHEMAS: dict[str, type[Schema]] = {
     "Decision": DecisionSchema,
     "DecidedComment": DecidedCommentSchema,
     "CommentList": CommentListSchema,
-    "Edit": EditSchema,
     "BulkDecision": BulkDecisionSchema,
     "BulkResult": BulkResultSchema,
     "History": HistorySchema,

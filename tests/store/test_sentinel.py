@@ -13,7 +13,7 @@ from commentsvc.config import ConfigError, Settings
 from commentsvc.moderation.services import add_moderator
 from tests.conftest import ARTICLE, SITE, comment_payload
 from tests.store.conftest import PASSWORD, SentinelGroup, wait_until
-from tests.test_cli import commentsvc, http, serving
+from tests.test_cli import http, run, serving
 
 
 def moderator(app: Any) -> dict[str, str]:
@@ -102,11 +102,11 @@ def test_after_the_primary_is_killed_the_app_keeps_posting_reading_and_deciding(
 
 def test_a_bad_sentinel_url_stops_start_up_naming_the_variable(tmp_path: Path) -> None:
     bad_url = "redis+sentinel://:s3cret@h1:26379"
-    result = commentsvc(
+    result = run(
         "serve", env={"COMMENTSVC_DATA_DIR": str(tmp_path), "COMMENTSVC_REDIS_URL": bad_url}
     )
 
-    assert result.returncode != 0
+    assert result.exit_code != 0
     assert "COMMENTSVC_REDIS_URL" in result.stderr and "MASTER_NAME" in result.stderr
     assert "s3cret" not in result.stderr
 
