@@ -56,9 +56,13 @@ def _notifications(context: WorkerContext) -> Job:
     return DeliveryJob(context.settings, context.sessions)
 
 
-def _spam_learner(context: WorkerContext) -> Job:
+def _spam_learner(context: WorkerContext) -> Job | None:
     from commentsvc.spam.learning import SpamLearner
 
+    if not context.settings.redis_url:
+        # The model lives in Redis: without one, decisions wait in the database.
+        log.warning("COMMENTSVC_REDIS_URL is not set: the spam model learns nothing here")
+        return None
     return SpamLearner(context.sessions, context.redis)
 
 
@@ -69,7 +73,7 @@ def _retention(context: WorkerContext) -> Job:
 
 
 # Every background job, made once per worker process. One line per job.
-JOBS: list[Callable[[WorkerContext], Job]] = [
+JOBS: list[Callable[[WorkerContext], Job | None]] = [
     _notifications,
     _spam_learner,
     _retention,
@@ -122,7 +126,7 @@ def run(settings: Settings) -> int:
     db.check_connection(engine)
     migrate.check_current(engine)
     context = WorkerContext(settings, db.Database(engine).sessions)
-    worker = Worker([make(context) for make in JOBS])
+    worker = Worker([job for make in JOBS if (job := make(context)) is not None])
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda _signum, _frame: worker.stopping.set())
     if not settings.public_url:

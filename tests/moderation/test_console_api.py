@@ -46,7 +46,7 @@ def test_the_list_is_newest_first_by_status_and_claims_nothing(
     assert ids(published) == [second]
     item = published["comments"][0]
     assert item["decided_by"] == "alice" and item["decided_at"].endswith("Z")
-    assert item["spam_score"] == 0.0 and item["email"] == "ada@example.com"
+    assert 0.0 <= item["spam_score"] < 0.5 and item["email"] == "ada@example.com"
     assert item["author_history"] == {"pending": 2}
     assert waiting["next_cursor"] is None
     # Listing claimed nothing: the queue still hands both out.

@@ -32,8 +32,10 @@ def test_a_failing_job_does_not_stop_the_others() -> None:
     assert broken.runs == 3 and healthy.runs == 3
 
 
-def test_the_notifications_job_is_registered(app: Any) -> None:
+def test_every_background_job_is_registered(app: Any) -> None:
     deps = app.extensions["commentsvc"]
     context = WorkerContext(deps.settings, deps.database.sessions)
 
-    assert [make(context).name for make in JOBS] == ["notifications"]
+    jobs = [make(context) for make in JOBS]
+
+    assert [job.name for job in jobs if job] == ["notifications", "spam learner", "retention"]
