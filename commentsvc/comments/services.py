@@ -13,7 +13,7 @@ from typing import Any, cast
 
 import orjson
 from marshmallow import ValidationError
-from sqlalchemy import CursorResult, Table, func, insert, select
+from sqlalchemy import CursorResult, Table, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -54,19 +54,25 @@ class ArticleAndAuthor:
     trust: Trust
 
 
+# Built once, with its values bound at each post: the query every post makes.
+_ARTICLE_AND_AUTHOR = select(
+    Thread.id,
+    select(Comment.id)
+    .where(
+        Comment.thread_id == Thread.id,
+        Comment.author_email == bindparam("email"),
+        Comment.body == bindparam("body"),
+    )
+    .exists(),
+    trust_column(bindparam("email")),
+).where(Thread.url == bindparam("url"))
+
+
 def _article_and_author(session: Session, url: str, email: str, body: str) -> ArticleAndAuthor:
     """The article's thread id, created if it is new (race-free: two first comments
     on a new article end up in one thread), whether this is a duplicate, and what the
     moderators think of the author. One query for an article that has comments already."""
-    duplicate = (
-        select(Comment.id)
-        .where(Comment.thread_id == Thread.id, Comment.author_email == email,
-               Comment.body == body)
-        .exists()
-    )  # fmt: skip
-    found = session.execute(
-        select(Thread.id, duplicate, trust_column(email)).where(Thread.url == url)
-    ).first()
+    found = session.execute(_ARTICLE_AND_AUTHOR, {"url": url, "email": email, "body": body}).first()
     if found is not None:
         return ArticleAndAuthor(found[0], bool(found[1]), found[2] or Trust.NONE)
     # Each dialect's INSERT … ON CONFLICT, imported only for the database in use.
@@ -136,6 +142,10 @@ class PostedComment:
     url: str
 
 
+# Built once: the one write every reader makes, run with only its values changing.
+_INSERT_COMMENT = insert(cast(Table, Comment.__table__))
+
+
 def create_comment(
     session: Session,
     queue: ModerationQueue,
@@ -195,7 +205,7 @@ def create_comment(
     try:
         inserted = cast(
             "CursorResult[Any]",
-            session.execute(insert(cast(Table, Comment.__table__)).values(values)),
+            session.execute(_INSERT_COMMENT, values),
         )
     except IntegrityError:
         session.rollback()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Enum, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -38,7 +39,7 @@ class Author(Base):
     changed_by: Mapped[str] = mapped_column(String(120))
 
 
-def trust_column(email: str):  # type: ignore[no-untyped-def]
+def trust_column(email: Any):  # type: ignore[no-untyped-def]
     """A scalar subquery of the author's trust (NULL for none), to fold into a
     query the caller makes anyway."""
     return select(Author.trust).where(Author.email == email).scalar_subquery()
