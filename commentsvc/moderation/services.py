@@ -159,10 +159,11 @@ def decide(
     unchanged = [Comment.status != status]
     if expected_status is not None:
         unchanged.append(Comment.status == expected_status)
+    decided_at = utcnow()
     changed = session.execute(  # type: ignore[attr-defined]
         update(Comment)
         .where(Comment.id == comment_id, *unchanged)
-        .values(status=status, decided_at=utcnow(), decided_by_id=moderator.id)
+        .values(status=status, decided_at=decided_at, decided_by_id=moderator.id)
     ).rowcount
     revised = None
     if changed:
@@ -178,7 +179,8 @@ def decide(
                 outbox.record(session, EventKind.APPROVED, comment_id)
     session.commit()
     if revised is not None:
-        comment.status, comment.decided_at, comment.decided_by = status, utcnow(), moderator
+        # The revision is gone: its answer shows the decision as it was stored.
+        comment.status, comment.decided_at, comment.decided_by = status, decided_at, moderator
     else:
         session.refresh(comment)
     if not changed and comment.status != status:
