@@ -63,7 +63,8 @@ def _spam_learner(context: WorkerContext) -> Job | None:
         # The model lives in Redis: without one, decisions wait in the database.
         log.warning("COMMENTSVC_REDIS_URL is not set: the spam model learns nothing here")
         return None
-    return SpamLearner(context.sessions, context.redis)
+    # scikit-learn only in a short-lived child, while there is something to learn.
+    return SpamLearner(context.sessions, context.redis, separate_process=True)
 
 
 def _retention(context: WorkerContext) -> Job:
@@ -112,11 +113,11 @@ class Worker:
         log.info("worker stopped")
 
 
-def run(settings: Settings) -> int:
-    """Check the schema is current (``serve`` and ``db upgrade`` migrate), then run
-    the jobs until SIGTERM or SIGINT."""
+def run(settings: Settings, *, check_schema: bool = True) -> int:
+    """Check the schema is current (``serve`` and ``db upgrade`` migrate; serve's own
+    worker skips it, forked just after the migration), then run the jobs until
+    SIGTERM or SIGINT."""
     from commentsvc.store import database as db
-    from commentsvc.store import migrate
 
     settings = settings.with_secret_key()
     logging.basicConfig(
@@ -124,7 +125,10 @@ def run(settings: Settings) -> int:
     )
     engine = db.make_engine(settings.effective_database_url)
     db.check_connection(engine)
-    migrate.check_current(engine)
+    if check_schema:
+        from commentsvc.store import migrate
+
+        migrate.check_current(engine)
     context = WorkerContext(settings, db.Database(engine).sessions)
     worker = Worker([job for make in JOBS if (job := make(context)) is not None])
     for signum in (signal.SIGTERM, signal.SIGINT):

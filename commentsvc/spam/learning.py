@@ -10,13 +10,17 @@ them and publishes the new weights to Redis at once. If Redis lost the model, th
 learner starts again from the shipped weights and replays every example.
 
 scikit-learn and NumPy are imported inside the learner only: web workers never load
-them (they cost tens of megabytes per process).
+them (they cost about 100 MB per process). In the background worker the learning
+itself runs in a short-lived child process (``separate_process``), so they are in
+memory only while there is something to learn, not for the worker's whole life.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
+import os
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -164,11 +168,18 @@ class SpamLearner:
 
     name = "spam learner"
 
-    def __init__(self, sessions: sessionmaker[Session], redis: Redis,
-                 interval_seconds: float = 2.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        redis: Redis,
+        interval_seconds: float = 2.0,
+        *,
+        separate_process: bool = False,
+    ) -> None:
         self.sessions = sessions
         self.redis = redis
         self.interval_seconds = interval_seconds
+        self.separate_process = separate_process
 
     def run_once(self) -> int:
         """Learn from the examples not yet in the model; returns how many. One learner
@@ -181,7 +192,11 @@ class SpamLearner:
             log.warning("spam learner waits for Redis: %s", exc)
             return 0
         try:
-            return self._learn()
+            applied_raw = self.redis.hget(MODEL_KEY, EXAMPLES)
+            applied = int(applied_raw) if applied_raw is not None else None
+            if not self._anything_new(applied):
+                return 0
+            return self._learn_in_child(applied) if self.separate_process else self._learn(applied)
         except (RedisError, SQLAlchemyError) as exc:
             log.warning("spam learner will try again: %s", exc)
             return 0
@@ -189,13 +204,47 @@ class SpamLearner:
             with contextlib.suppress(RedisError):  # else it expires on its own
                 lock.release()
 
-    def _learn(self) -> int:
-        applied_raw = self.redis.hget(MODEL_KEY, EXAMPLES)
-        applied = int(applied_raw) if applied_raw is not None else None
+    def _anything_new(self, applied: int | None) -> bool:
+        """Examples past the model's last one, or no model in Redis at all."""
+        if applied is None:
+            return True
         with self.sessions() as session:
             newest = session.scalar(select(func.max(SpamExample.id))) or 0
-            if applied is not None and newest <= applied:
-                return 0
+        return newest > applied
+
+    def _learn_in_child(self, applied: int | None) -> int:
+        context = multiprocessing.get_context("fork")
+        receiving, sending = context.Pipe(duplex=False)
+        child = context.Process(target=self._learn_and_send, args=(sending, applied),
+                                name="commentsvc spam learner")  # fmt: skip
+        child.start()
+        sending.close()
+        try:
+            learned: int = receiving.recv()
+        except EOFError:
+            log.warning("spam learner ended without an answer (exit code %s); tried again soon",
+                        child.exitcode)  # fmt: skip
+            return 0
+        finally:
+            child.join()
+            receiving.close()
+        return learned
+
+    def _learn_and_send(self, sending: Any, applied: int | None) -> None:
+        """In the child: connections of its own (the parent's stay the parent's), and
+        a lower priority than the web workers that share the machine."""
+        with contextlib.suppress(OSError):
+            os.nice(10)
+        self.sessions.kw["bind"].dispose(close=False)
+        self.redis.connection_pool.reset()
+        try:
+            sending.send(self._learn(applied))
+        except (RedisError, SQLAlchemyError) as exc:
+            log.warning("spam learner will try again: %s", exc)
+            sending.send(0)
+
+    def _learn(self, applied: int | None) -> int:
+        with self.sessions() as session:
             classifier = self._current(applied is not None)
             start = applied or 0
             learned = 0

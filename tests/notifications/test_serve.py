@@ -1,4 +1,4 @@
-"""`commentsvc serve` runs the delivery worker as a child process beside gunicorn,
+"""`commentsvc serve` runs the background worker as a child process beside gunicorn,
 and stops it after gunicorn; `moderators add --email` gives a moderator mail."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
+from commentsvc.runtime.server import WORKER_PROCESS_NAME
 from tests.conftest import ARTICLE, SITE
 from tests.notifications.conftest import links_in, wait_for
 from tests.test_cli import http, run, serving
@@ -21,10 +22,10 @@ def worker_children(parent: int) -> list[int]:
             continue
         try:
             stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            name = (entry / "comm").read_text().strip()
         except OSError:
             continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"commentsvc.cli worker" in command:
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and name == WORKER_PROCESS_NAME:
             found.append(int(entry.name))
     return found
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from redis import Redis
 from sqlalchemy import select
 
@@ -20,9 +21,10 @@ GNOMES = "Great deals on garden gnomes at the gnomeshop, order your gnome today"
 LIKE_GNOMES = "Order a garden gnome from the gnomeshop today"
 
 
-def _learner(app: Any) -> SpamLearner:
+def _learner(app: Any, *, separate_process: bool = False) -> SpamLearner:
     dependencies = app.extensions["commentsvc"]
-    return SpamLearner(dependencies.database.sessions, dependencies.redis)
+    return SpamLearner(dependencies.database.sessions, dependencies.redis,
+                       separate_process=separate_process)  # fmt: skip
 
 
 def _post(app: Any, **changes: Any) -> int:
@@ -69,11 +71,14 @@ def test_the_queue_shows_likely_spam_last(make_app: Any, auth: dict[str, str]) -
     assert queue[0]["spam_score"] < queue[1]["spam_score"]
 
 
+# The background worker learns in a short-lived child process; `spam learn` in its own.
+@pytest.mark.parametrize("separate_process", [False, True], ids=["in process", "in a child"])
 def test_a_spam_decision_raises_the_score_of_a_similar_comment_on_every_worker(
-    make_app: Any, auth: dict[str, str]
+    make_app: Any, auth: dict[str, str], separate_process: bool
 ) -> None:
     one, other = make_app(spam_threshold=1.0), make_app(spam_threshold=1.0)
-    _learner(one).run_once()  # publishes the shipped model: both score from Redis
+    learner = _learner(one, separate_process=separate_process)
+    assert learner.run_once() == 0  # publishes the shipped model: both score from Redis
     before = _comment(other, _post(other, body=LIKE_GNOMES, email="first@example.com")).spam_score
 
     decided = _post(one, body=GNOMES, email="bot@example.com")
@@ -81,7 +86,8 @@ def test_a_spam_decision_raises_the_score_of_a_similar_comment_on_every_worker(
         f"/api/v1/moderation/comments/{decided}", json={"action": "spam"}, headers=auth
     )
     assert answer.status_code == 200
-    assert _learner(one).run_once() == 1
+    assert learner.run_once() == 1
+    assert learner.run_once() == 0  # nothing new
     after = _comment(other, _post(other, body=LIKE_GNOMES, email="second@example.com")).spam_score
 
     assert after > 2 * before
