@@ -62,7 +62,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__)
     app.json = OrjsonProvider(app)
-    app.config.update(SECRET_KEY=settings.secret_key)
+    # No SECRET_KEY in Flask's config: the service keeps no cookie session (readers
+    # hold signed tokens, moderators a bearer token), and with a key Flask would open
+    # and sign a session on every request.
     logsafe.install()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -80,13 +82,13 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         cache=ThreadCache(redis, settings.thread_cache_seconds),
         spam=SpamFilter(
             model=SpamModel(redis, settings.flood_limit),
+            limiter=ratelimit.PostLimiter(
+                parse_rates(settings.post_rate_limit), settings.ipv6_rate_limit_prefix
+            ),
             secret_key=settings.secret_key or "",
             blocked_words=settings.blocked_words,
             max_links=settings.max_links,
             threshold=settings.spam_threshold,
-        ),
-        limiter=ratelimit.PostLimiter(
-            redis, parse_rates(settings.post_rate_limit), settings.ipv6_rate_limit_prefix
         ),
         requeue=RequeueSweeper(database.sessions, queue, settings.requeue_interval_seconds),
         embed_assets=embed.load_assets(),

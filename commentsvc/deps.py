@@ -12,7 +12,6 @@ from flask import Flask, current_app
 if TYPE_CHECKING:
     from redis import Redis
 
-    from commentsvc.comments.ratelimit import PostLimiter
     from commentsvc.config import Settings
     from commentsvc.moderation.queue import ModerationQueue
     from commentsvc.moderation.requeue import RequeueSweeper
@@ -32,7 +31,6 @@ class Dependencies:
     queue: ModerationQueue
     cache: ThreadCache
     spam: SpamFilter
-    limiter: PostLimiter
     requeue: RequeueSweeper
     # The widget's files, read and compressed once (web.embed).
     embed_assets: Mapping[str, Asset]

@@ -42,7 +42,6 @@ def post_comment() -> Any:
     settings = deps().settings
     sender = crosssite.sender_origin(request.headers.get("Origin"), request.referrer)
     crosssite.check_sender(settings.sites, sender)
-    deps().limiter.count_post(request.remote_addr or "unknown")
     data, comment = store_posted(read_payload())
     if is_form_post():
         # The no-JavaScript path: back to the article the reader came from.
@@ -61,8 +60,8 @@ def post_comment() -> Any:
 
 def store_posted(payload: dict[str, Any]) -> tuple[dict[str, Any], services.PostedComment]:
     """Check and store a reader's comment, the same for every way of posting (this API,
-    WordPress' comment form): site, fields, spam rules. The caller checks the sender
-    and counts the post against the rate limit first. Returns the loaded fields and
+    WordPress' comment form): site, fields, rate limit and spam rules (one Redis
+    round trip). The caller checks the sender first. Returns the loaded fields and
     the stored comment."""
     settings = deps().settings
     services.check_site(settings.sites, payload.get("url"))

@@ -153,7 +153,6 @@ def wordpress_comment_form() -> Any:
         # The redirect that follows goes back to the site the form was on, never elsewhere.
         if not crosssite.may_redirect(payload["url"], sender):
             raise Forbidden(OTHER_SITE)
-        deps().limiter.count_post(request.remote_addr or "unknown")
         data, _comment = store_posted(payload)
     except (ValidationError, ServiceError) as exc:
         return _refused(exc)

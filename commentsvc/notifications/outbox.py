@@ -22,7 +22,8 @@ _INSERT_EVENT = insert(cast(Table, OutboxEvent.__table__))
 
 def record(session: Session, kind: EventKind, comment_id: int) -> None:
     """Add the event to the caller's transaction; the caller commits it."""
-    session.execute(_INSERT_EVENT, {"kind": kind, "comment_id": comment_id, "created_at": utcnow()})
+    values = {"kind": kind, "comment_id": comment_id, "created_at": utcnow()}
+    session.connection().execute(_INSERT_EVENT, values)  # Core: see comments.services
 
 
 def record_new_comment(

@@ -35,6 +35,7 @@ from typing import Any, Protocol
 from redis import Redis
 from redis.exceptions import RedisError
 
+from commentsvc.comments.ratelimit import COUNT_RATES, RateCounters
 from commentsvc.config import Rate
 from commentsvc.spam.features import bucket, value_of
 
@@ -48,17 +49,34 @@ FLOOD_PREFIX = "commentsvc:spam:flood:"
 SHIPPED_FILE = "initial.bin.gz"
 FLOOD_BUCKET = bucket("signal:flood")
 
-# KEYS: the address's and the email's post counters, the model hash. ARGV: the
-# window in seconds, then the model fields to read. Answers both counts (this post
-# included) and the fields' values.
-_CHECK = """
+# The post's one round trip: its rate limits first (``COUNT_RATES``: their KEYS and
+# ARGV go first), and, if it is allowed, then: KEYS the address's and the email's
+# flood counters and the model hash; ARGV the flood window in seconds, the
+# intercept's field, the flood signal's bucket, and the comment's buckets as one
+# comma-separated string. Answers {wait} for a post over a rate, else {0, both flood
+# counts (this post included), the intercept, the flood signal's weight, the sum of
+# the buckets' weights} (the sum as a string: Redis would truncate a Lua number to
+# an integer). Summing here keeps the answer a few dozen bytes, not hundreds of values.
+_CHECK = (
+    COUNT_RATES
+    + """
+if wait > 0 then return {wait} end
+local k, a = rates, 1 + 2 * rates
 local counts = {}
 for i = 1, 2 do
-  counts[i] = redis.call('INCR', KEYS[i])
-  if counts[i] == 1 then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+  counts[i] = redis.call('INCR', KEYS[k + i])
+  if counts[i] == 1 then redis.call('EXPIRE', KEYS[k + i], ARGV[a + 1]) end
 end
-return {counts[1], counts[2], redis.call('HMGET', KEYS[3], unpack(ARGV, 2))}
+local fields = {ARGV[a + 2], ARGV[a + 3]}
+for bucket in string.gmatch(ARGV[a + 4], '%d+') do fields[#fields + 1] = bucket end
+local values = redis.call('HMGET', KEYS[k + 3], unpack(fields))
+local total = 0
+for i = 3, #values do
+  if values[i] then total = total + tonumber(values[i]) end
+end
+return {0, counts[1], counts[2], values[1], values[2], string.format('%.17g', total)}
 """
+)
 
 
 class Weights(Protocol):
@@ -148,29 +166,37 @@ class SpamModel:
         self.redis = redis
         self._check = redis.register_script(_CHECK)
 
-    def check(self, buckets: list[int], address: str | None, email: str) -> Check:
-        """Count the post for the flood rule and score the comment. ``buckets`` are
-        its features but the flood signal, which is added when the counts say so."""
-        keys = [f"{FLOOD_PREFIX}ip:{address or 'unknown'}", _email_key(email), MODEL_KEY]
+    def check(
+        self, buckets: list[int], address: str | None, email: str, rates: RateCounters
+    ) -> Check:
+        """Count the post against its rate limits (TooManyRequests when over one) and
+        for the flood rule, and score the comment, in one round trip. ``buckets`` are
+        its features but the flood signal, which is added when the counts say so.
+        With Redis down the post goes on unlimited, scored with the shipped model;
+        a Redis that refuses writes refuses the post (see ``RateCounters.failed``)."""
+        keys = [*rates.keys, f"{FLOOD_PREFIX}ip:{address or 'unknown'}", _email_key(email),
+                MODEL_KEY]  # fmt: skip
+        args: list[str | int] = [*rates.args, self.flood_window.seconds, INTERCEPT, FLOOD_BUCKET,
+                ",".join(map(str, buckets))]  # fmt: skip
         try:
-            by_address, by_email, values = self._check(
-                keys=keys, args=[self.flood_window.seconds, INTERCEPT, FLOOD_BUCKET, *buckets]
-            )
+            answer = self._check(keys=keys, args=args)
         except RedisError as exc:
+            rates.failed(exc)
             log.warning("spam score from the shipped model, Redis is not answering: %s", exc)
             return Check(self._shipped_score(buckets, flood=False), 0, 0)
+        rates.refuse(int(answer[0]))
+        _allowed, by_address, by_email, intercept, flood_weight, total = answer
         flood = max(by_address, by_email) > self.flood_window.amount
-        if values[0] is None:
+        if intercept is None:
             # No model in Redis (lost, or never put there): the shipped one, until
             # the learner puts the model back (start-up puts the shipped one there).
             return Check(self._shipped_score(buckets, flood), by_address, by_email)
-        # The sum of the weights read, without a dict: this runs for every post.
-        total = sum(float(value) for value in values[2:] if value is not None)
+        weights = float(total)
         count = len(buckets)
         if flood and FLOOD_BUCKET not in buckets:
-            total += float(values[1] or 0.0)
+            weights += float(flood_weight or 0.0)
             count += 1
-        score = probability(float(values[0]) + (total / math.sqrt(count) if count else 0.0))
+        score = probability(float(intercept) + (weights / math.sqrt(count) if count else 0.0))
         return Check(score, by_address, by_email)
 
     @staticmethod

@@ -10,8 +10,9 @@ moderators to restore.
 
 The checks read the comment as readers would get it, the rendered HTML: links that
 survive rendering (whatever the entities or Markdown forms of the body) and the
-rendered text. The post costs one Redis round trip (flood counts and the model's
-weights for this comment's features, see ``model``) and pure-Python hashing.
+rendered text. The post costs one Redis round trip (its rate limits, flood counts
+and the model's weights for this comment's features, see ``model``) and
+pure-Python hashing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from commentsvc.comments.models import CommentStatus
+from commentsvc.comments.ratelimit import PostLimiter
 from commentsvc.comments.rendering import rendered_content
 from commentsvc.moderation import history
 from commentsvc.moderation.trust import Trust
@@ -71,6 +73,7 @@ def _duration(seconds: int) -> str:
 @dataclass(frozen=True)
 class SpamFilter:
     model: SpamModel
+    limiter: PostLimiter  # counted in the model's round trip
     secret_key: str
     blocked_words: tuple[str, ...]
     max_links: int
@@ -86,7 +89,8 @@ class SpamFilter:
         # The features but the flood signal: the flood counts come back with the weights.
         known = signals_of(before_flood + after_flood)
         buckets = vector(CommentText(comment.html, comment.name, comment.website, known))
-        check = self.model.check(buckets, comment.address, comment.email)
+        counters = self.limiter.counters(comment.address)
+        check = self.model.check(buckets, comment.address, comment.email, counters)
         flood = self._flood_reasons(check.posts_from_address, check.posts_from_email)
         reasons = before_flood + flood + after_flood
         return Verdict(*self._decision(comment.trust, check.score), reasons, check.score)

@@ -11,9 +11,9 @@ which the inner layers name in ``environ[ENDPOINT]``."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -32,7 +32,8 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 def request_id(incoming: str | None) -> str:
     """The proxy's id when it is a sensible one, else a new one."""
-    return incoming if incoming and _SAFE_ID.match(incoming) else uuid.uuid4().hex
+    # 128 random bits in hex, like a UUID4's hex without building a UUID per request.
+    return incoming if incoming and _SAFE_ID.match(incoming) else os.urandom(16).hex()
 
 
 def record(method: str, path: str, endpoint: str, status: int, seconds: float,
