@@ -483,8 +483,9 @@ def main() -> int:
         "accepting only with a free thread: `commentsvc.runtime.gunicorn_worker`), "
         f"SQLite; wrk, 2 threads, {duration:g} s per run, {rounds} alternating rounds. "
         "Peak RSS and peak PSS: the server's whole process tree (commentsvc: gunicorn master, "
-        "workers and its embedded Redis), summed; RSS counts the pages forked workers share "
-        "once per process, PSS (from /proc/PID/smaps_rollup) divides them among the processes.",
+        "web workers, background worker and its embedded Redis), summed; RSS counts the "
+        "pages forked workers share once per process, PSS (from /proc/PID/smaps_rollup) "
+        "divides them among the processes.",
         "",
     ]
     try:

@@ -103,6 +103,7 @@ class CommentsApplication(BaseApplication):  # type: ignore[misc]
         # pages that workers, filling them, would each have to copy.
         gc.disable()
         app = create_app(self.settings)
+        _prepare_shared_state(app)
         # What exists now lives as long as the service: the collector never walks it
         # again, so it never writes to (and copies) the pages workers share.
         gc.freeze()
@@ -110,6 +111,16 @@ class CommentsApplication(BaseApplication):  # type: ignore[misc]
         if self.worker_settings is not None and self.worker_pid is None:
             self.worker_pid = _fork_worker(self.worker_settings)
         return app
+
+
+def _prepare_shared_state(app: Any) -> None:
+    """What every process would otherwise build at its first request, built once here
+    so that the workers share it: the ORM's mapper configuration (about 7 MB per
+    process) and the URL map's matcher. Neither connects to anything."""
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+    app.url_map.update()
 
 
 def _after_fork(_server: Any, worker: Any) -> None:
