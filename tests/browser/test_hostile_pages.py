@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ArticleSite, Widget, article_html
@@ -49,16 +48,6 @@ def stored(widget: Widget) -> list[str]:
     return [comment["body"] for comment in answer.json["comments"]]
 
 
-def open_self_submitting(page: Any, url: str) -> None:
-    """Opens a page that submits itself at once: its own load may never finish, and
-    its form may even navigate away before the first response is committed."""
-    try:
-        page.goto(url, wait_until="commit")
-    except PlaywrightError as error:
-        if "interrupted by another navigation" not in str(error):
-            raise
-
-
 def attack_page(service: str, article: str) -> str:
     fields = {"url": article, "name": "Mallory", "email": "m@example.com"}
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>Win a prize</title></head>
@@ -67,17 +56,18 @@ def attack_page(service: str, article: str) -> str:
   {"".join(f'<input type="hidden" name="{k}" value="{v}">' for k, v in fields.items())}
   <input type="hidden" name="body" value="posted by a form of another website">
 </form>
+<button id="claim">Claim your prize</button>
 <script>
   const fields = {json.dumps(fields)};
   const form = new URLSearchParams({{...fields, body: "posted by fetch no-cors, form body"}});
   const asJson = JSON.stringify({{...fields, body: "posted by fetch no-cors, JSON body"}});
-  Promise.all([
+  document.getElementById("claim").addEventListener("click", () => Promise.all([
     fetch("{service}/api/v1/comments", {{method: "POST", mode: "no-cors", body: form}}),
     fetch("{service}/api/v1/comments", {{method: "POST", mode: "no-cors", body: asJson,
       headers: {{"Content-Type": "application/json"}}}}),
     fetch("{service}/api/v1/comments", {{method: "POST", mode: "no-cors", body: form,
       referrerPolicy: "no-referrer"}}),
-  ]).then(() => {{ document.title = "sent"; document.getElementById("attack").submit(); }});
+  ]).then(() => document.getElementById("attack").submit()));
 </script>
 </body></html>"""
 
@@ -90,17 +80,15 @@ def test_another_website_cannot_post_through_a_readers_browser(
     # The same page on the article's own site does post: the attack is a real one.
     control = widget.site.add("/prize", attack_page(widget.service, article))
 
-    with (
-        page.expect_response(
-            lambda r: r.request.resource_type == "document" and r.request.method == "POST"
-        ) as sent,
-        page.expect_navigation(),
-    ):
-        open_self_submitting(page, attack)
+    # One click on a page of another website: three fetches, then its form.
+    page.goto(attack)
+    with page.expect_navigation(url=f"{widget.service}/api/v1/comments") as sent:
+        page.get_by_role("button", name="Claim your prize").click()
     refused = sent.value
     forged = stored(widget)
+    page.goto(control)
     with page.expect_navigation(url=article):
-        open_self_submitting(page, control)
+        page.get_by_role("button", name="Claim your prize").click()
     taken = stored(widget)
 
     assert refused.status == 403
