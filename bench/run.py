@@ -151,10 +151,12 @@ class MemorySampler:
         self.server.peak_pss_mb = max(self.server.peak_pss_mb, self.peak_pss)
 
 
-def start_commentsvc(name: str, workers: int, data_dir: Path) -> tuple[Server, str]:
+def start_commentsvc(name: str, workers: int, data_dir: Path,
+                     extra_env: dict[str, str] | None = None) -> tuple[Server, str]:  # fmt: skip
     port = free_port()
     env = {
         **os.environ,
+        **(extra_env or {}),
         "COMMENTSVC_DATA_DIR": str(data_dir),
         "COMMENTSVC_SITES": ORIGIN,
         "COMMENTSVC_POST_RATE_LIMIT": "100000000/minute",  # the benchmark's only change
