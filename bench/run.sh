@@ -5,15 +5,11 @@
 #   bash bench/run.sh --smoke    # seconds; checks that it works and every answer is 2xx
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v wrk >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
+source scripts/lib.sh
+command -v wrk >/dev/null || install_missing wrk
 if [ ! -x bench/.venv-isso/bin/gunicorn ]; then
     python3 -m venv bench/.venv-isso
     bench/.venv-isso/bin/pip install --quiet 'isso==0.14.0' 'gunicorn>=27,<28'
 fi
-if [ ! -x .venv/bin/commentsvc ]; then
-    python3 -m venv .venv
-    .venv/bin/pip install --quiet -e .
-fi
+ensure_venv
 exec .venv/bin/python bench/run.py "$@"

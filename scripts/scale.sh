@@ -15,6 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
+source scripts/lib.sh
 
 duration=90 readers=8 kill_at=15 failover_at=35 restart_at=55
 if [ "${1:-}" = "--smoke" ]; then
@@ -30,16 +31,9 @@ missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql-15)
-if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "missing system packages: ${missing[*]} (install them as root)" >&2
-        exit 1
-    fi
-    apt-get update -qq
-    apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+install_missing "${missing[@]}"
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x .venv/bin/python ] || { python3 -m venv .venv && .venv/bin/pip install --quiet -e .; }
+ensure_venv
 export PATH="$PWD/.venv/bin:$PATH"
 
 work=$(mktemp -d /tmp/commentsvc-scale.XXXXXX)
