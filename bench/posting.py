@@ -8,7 +8,7 @@ virtual environment (its code first on PYTHONPATH). Each round starts each serve
 afresh on an empty data directory, warms it up for 3 s, then posts for 10 s with
 `bench/lua/post.lua` (16 connections), the two in turn, alternating which goes
 first. Prints requests/s and the CPU the whole process tree used per post (gunicorn
-master, web workers, background worker, embedded Redis) for every round, then the
+master, web workers, embedded Redis) for every round, then the
 medians. CPU per post moves less than requests/s when the machine's speed changes.
 """
 

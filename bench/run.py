@@ -17,6 +17,7 @@ import http.client
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -280,14 +281,28 @@ def seed_isso(server: Server, database: Path, plan: list[tuple[str, int]]) -> No
         status, answer = client.request("POST", f"/new?uri={path}", {
             "author": f"Reader {n}", "email": f"reader{n}@example.com", "title": path,
             "text": f"Comment {n} on {path}: a thoughtful remark with *some* emphasis."})  # fmt: skip
-        assert status in (201, 202), (status, answer)
+        # Isso's in-memory cache is not thread-safe: past a few hundred authors, a
+        # post racing another can answer 500 after storing its comment. The count
+        # below finds any comment that was not stored.
+        assert status in (201, 202) or (status == 500 and concurrent), (status, answer)
+
+    def stored() -> set[tuple[str, int]]:
+        with sqlite3.connect(database) as connection:
+            texts = [text for (text,) in connection.execute("SELECT text FROM comments")]
+        found = (re.search(r"Comment (-?\d+) on (\S+):", text) for text in texts)
+        return {(match[2], int(match[1])) for match in found if match}
 
     # Isso fails when two first comments of a new thread race: open each thread alone.
+    concurrent = False
     for path, count in plan:
         post((path, -1 if count == 0 else 0))
     jobs = [(path, n) for path, count in plan for n in range(1, count)]
+    concurrent = True
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(post, jobs))
+    concurrent = False
+    for job in set(jobs) - stored():
+        post(job)
     # Isso's moderation is approved by a signed link per comment; approve all at once.
     with sqlite3.connect(database) as connection:
         connection.execute("UPDATE comments SET mode = 1 WHERE mode = 2")
@@ -485,7 +500,8 @@ def main() -> int:
         "accepting only with a free thread: `commentsvc.runtime.gunicorn_worker`), "
         f"SQLite; wrk, 2 threads, {duration:g} s per run, {rounds} alternating rounds. "
         "Peak RSS and peak PSS: the server's whole process tree (commentsvc: gunicorn master, "
-        "web workers, background worker and its embedded Redis), summed; RSS counts the "
+        "web workers (one of them running the background jobs) and the embedded Redis), "
+        "summed; RSS counts the "
         "pages forked workers share once per process, PSS (from /proc/PID/smaps_rollup) "
         "divides them among the processes.",
         "",

@@ -233,7 +233,7 @@ def spam() -> None:
 @spam.command("learn")
 def spam_learn() -> None:
     """Learn from the moderators' decisions not learned yet, once, and publish the
-    new weights (the background worker does this continuously)."""
+    new weights (the background jobs do this continuously)."""
     from commentsvc.spam.learning import SpamLearner
 
     settings = Settings.from_env()

@@ -51,7 +51,7 @@ def main(paths: list[str]) -> None:
     write_shipped_model(OUTPUT, weights, intercept, float(classifier.t_), about)
 
     def score(buckets: list[int]) -> float:
-        return score_with(weights, intercept, buckets)
+        return score_with(coef, intercept, buckets)
 
     check = confusion(((row.spam, score(vector(row.as_comment()))) for row in held_out), 0.9)
     print(f"{len(nonzero)} weights written to {OUTPUT}")

@@ -23,19 +23,17 @@ Start-up, in order, and what each step buys:
    fork each worker drops any pooled connection it inherited (``_after_fork``), so
    database and Redis connections are always a worker's own, and starts its
    background work there (threads do not survive a fork).
-5. The background worker (``commentsvc worker``'s jobs: mail, webhooks, the spam
-   learner, retention) is forked from the master right after the app is built, like
-   a web worker: it shares the master's pages instead of loading Python, Flask and
-   SQLAlchemy a second time in a fresh interpreter (about 50 MB less for the whole
-   service). It is named ``commentsvc-work`` (``ps -o comm``), makes its own
-   connections, and is stopped after gunicorn, before Redis.
+5. The background jobs (``commentsvc worker``'s: mail, webhooks, the spam learner,
+   retention) run in a thread of one web worker, the one holding the data
+   directory's jobs lock (``background.JobsInServe``); when it ends, another takes
+   over. Their code is loaded in the master, so it is shared too. A process of their
+   own, even forked from the master, would copy about 20 MB of the pages it touches.
 6. A stop that came after start-up's last look and before gunicorn's own handlers
    is handed to gunicorn when it is ready (``when_ready``), which then stops as usual.
 """
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import ipaddress
 import logging
@@ -46,15 +44,17 @@ import signal
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from gunicorn.app.base import BaseApplication
 
 from commentsvc import logsafe
 from commentsvc.config import ConfigError, Settings, without_password
+
+if TYPE_CHECKING:
+    from commentsvc.runtime.background import JobsInServe
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,6 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 # of GET /api/v1/counts fit.
 LIMIT_REQUEST_LINE = 8190
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# What `ps -o comm` and /proc/PID/comm show for the background worker serve forks.
-WORKER_PROCESS_NAME = "commentsvc-work"
 
 
 class CommentsApplication(BaseApplication):  # type: ignore[misc]
@@ -73,21 +71,23 @@ class CommentsApplication(BaseApplication):  # type: ignore[misc]
         settings: Settings,
         options: dict[str, Any],
         stop_asked: threading.Event,
-        worker_settings: Settings | None,
+        jobs_settings: Settings | None,
     ) -> None:
         self.settings = settings
         self.options = options
         self.stop_asked = stop_asked
-        # Settings for the background worker, forked once the app is built (step 5).
-        self.worker_settings = worker_settings
-        self.worker_pid: int | None = None
+        # Settings for the background jobs (step 5); None: another container runs them.
+        self.jobs_settings = jobs_settings
+        # In a web worker, after the fork: its thread for the background jobs.
+        self.jobs: JobsInServe | None = None
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
         self.cfg.set("preload_app", True)
-        self.cfg.set("post_fork", _after_fork)
+        self.cfg.set("post_fork", self._after_fork)
+        self.cfg.set("worker_exit", self._before_worker_exit)
         self.cfg.set("child_exit", _worker_exited)
         self.cfg.set("when_ready", self._stop_if_asked_while_starting)
 
@@ -104,13 +104,38 @@ class CommentsApplication(BaseApplication):  # type: ignore[misc]
         gc.disable()
         app = create_app(self.settings)
         _prepare_shared_state(app)
+        if self.jobs_settings is not None:
+            from commentsvc.runtime import background  # noqa: F401 - shared, see step 5
         # What exists now lives as long as the service: the collector never walks it
         # again, so it never writes to (and copies) the pages workers share.
         gc.freeze()
         gc.enable()
-        if self.worker_settings is not None and self.worker_pid is None:
-            self.worker_pid = _fork_worker(self.worker_settings)
         return app
+
+    def _after_fork(self, _server: Any, worker: Any) -> None:
+        """In each new worker: its own connections, its own background threads."""
+        from commentsvc import start_background_work
+        from commentsvc.deps import deps
+
+        app = worker.app.wsgi()  # the app the master built
+        dependencies = deps(app)
+        # Pooled connections inherited from the master (there should be none) are left
+        # to it, neither used nor closed here.
+        dependencies.database.engine.dispose(close=False)
+        dependencies.redis.connection_pool.reset()
+        start_background_work(app)
+        if self.jobs_settings is not None:
+            from commentsvc.runtime.background import JobsInServe, WorkerContext
+
+            context = WorkerContext(
+                self.jobs_settings, dependencies.database.sessions, dependencies.redis
+            )
+            self.jobs = JobsInServe(context)
+            self.jobs.start()
+
+    def _before_worker_exit(self, _server: Any, _worker: Any) -> None:
+        if self.jobs is not None:
+            self.jobs.stop()
 
 
 def _prepare_shared_state(app: Any) -> None:
@@ -121,20 +146,6 @@ def _prepare_shared_state(app: Any) -> None:
 
     configure_mappers()
     app.url_map.update()
-
-
-def _after_fork(_server: Any, worker: Any) -> None:
-    """In each new worker: its own connections, its own background threads."""
-    from commentsvc import start_background_work
-    from commentsvc.deps import deps
-
-    app = worker.app.wsgi()  # the app the master built
-    dependencies = deps(app)
-    # Pooled connections inherited from the master (there should be none) are left
-    # to it, neither used nor closed here.
-    dependencies.database.engine.dispose(close=False)
-    dependencies.redis.connection_pool.reset()
-    start_background_work(app)
 
 
 def _worker_exited(_server: Any, worker: Any) -> None:
@@ -231,62 +242,14 @@ def _send_outcome(sending: Any, settings: Settings) -> None:
         sending.send((True, exc))
 
 
-def _worker_settings(settings: Settings, port: int) -> Settings | None:
-    """The background worker's settings (None: another container runs it); links in
-    its mails need an address even when COMMENTSVC_PUBLIC_URL is unset."""
+def _jobs_settings(settings: Settings, port: int) -> Settings | None:
+    """The background jobs' settings (None: another container runs them); links in
+    their mails need an address even when COMMENTSVC_PUBLIC_URL is unset."""
     if not settings.worker_in_serve:
         return None
     if settings.public_url:
         return settings
     return settings.with_overrides(public_url=f"http://localhost:{port}")
-
-
-def _fork_worker(settings: Settings) -> int:
-    """Fork the background worker from the master (step 5). The master has no threads
-    and no open connections here, so the child starts clean; it never returns into
-    gunicorn's code, whatever happens."""
-    sys.stdout.flush()  # else the child could write the banner a second time
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid:
-        return pid
-    code = 1
-    try:
-        for signum in STOP_SIGNALS:
-            signal.signal(signum, signal.SIG_DFL)
-        with contextlib.suppress(OSError):
-            Path("/proc/self/comm").write_text(WORKER_PROCESS_NAME)
-        from commentsvc.runtime import background
-
-        code = background.run(settings, check_schema=False)  # serve has just migrated
-    except BaseException:  # noqa: BLE001 - the child must end here, never in gunicorn
-        log.exception("the background worker stopped on an error")
-    finally:
-        os._exit(code)
-
-
-def _stop_worker(pid: int | None, timeout: float = 10.0) -> None:
-    """SIGTERM, then SIGKILL after ``timeout``. Gunicorn reaps every child it sees
-    end, so a worker that already ended may be gone without a trace here."""
-    if pid is None:
-        return
-    deadline = time.monotonic() + timeout
-    signalled = False
-    while True:
-        try:
-            ended, _status = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if ended:
-            return
-        if not signalled:
-            os.kill(pid, signal.SIGTERM)
-            signalled = True
-        elif time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return
-        time.sleep(0.05)
 
 
 def _log_to_stderr() -> None:
@@ -390,7 +353,6 @@ def run(settings: Settings, host: str, port: int) -> int:
     os.umask(0o077)
     logsafe.install()
     embedded = None
-    application = None
     try:
         _check_data_dir(settings)
         # Resolved once, before the workers fork: they all sign with the same key.
@@ -423,15 +385,13 @@ def run(settings: Settings, host: str, port: int) -> int:
             "loglevel": settings.log_level.lower(),
         }
         application = CommentsApplication(
-            settings, options, stop_asked, _worker_settings(settings, port)
+            settings, options, stop_asked, _jobs_settings(settings, port)
         )
         application.run()
         return 0
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 1
     finally:
-        # After gunicorn, before Redis: the worker may still be using both.
-        _stop_worker(application.worker_pid if application is not None else None)
         if embedded is not None:
             # A second stop signal must not cut the server's final save short.
             for signum in STOP_SIGNALS:

@@ -5,7 +5,7 @@ author's name, the website's domain, a behaviour the pipeline noticed) is hashed
 into one of ``BUCKETS`` buckets with CRC-32 (C speed, stable across processes and
 versions, unlike ``hash()``). The vector is binary and scaled to length 1, so a long
 comment weighs no more than a short one. The web worker scores with this module
-alone; scikit-learn trains on the same buckets in the background.
+alone; the learner (``learning``, ``sgd``) trains on the same buckets in the background.
 """
 
 from __future__ import annotations

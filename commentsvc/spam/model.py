@@ -3,7 +3,7 @@
 The model is logistic regression over the hashed features of ``features``. Its
 weights live in one Redis hash (bucket -> weight, plus the intercept), so every
 worker and every instance scores with the same, newest weights: the learner
-(``learning.SpamLearner``, in the background worker) replaces the whole hash at
+(``learning.SpamLearner``, a background job) replaces the whole hash at
 once (RENAME) after each round of learning. Posting reads only the comment's own
 buckets (HMGET), in the same script that counts the author's posts for the flood
 rule: one round trip for the whole spam check.
@@ -26,18 +26,21 @@ import sys
 import uuid
 from array import array
 from bisect import bisect_left
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
 from redis import Redis
 from redis.exceptions import RedisError
+from redis.typing import EncodableT, FieldT
 
 from commentsvc.comments.ratelimit import COUNT_RATES, RateCounters
 from commentsvc.config import Rate
-from commentsvc.spam.features import bucket, value_of
+from commentsvc.spam.features import BUCKETS, bucket, value_of
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,8 @@ UPDATES = "updates"  # scikit-learn's step counter, where learning goes on from
 EXAMPLES = "examples"  # the id of the last learning example the model includes
 FLOOD_PREFIX = "commentsvc:spam:flood:"
 SHIPPED_FILE = "initial.bin.gz"
+# Weights per round trip when the whole model is read or written.
+WRITE_SLICE = 1_000
 FLOOD_BUCKET = bucket("signal:flood")
 
 # The post's one round trip: its rate limits first (``COUNT_RATES``: their KEYS and
@@ -80,7 +85,14 @@ return {0, counts[1], counts[2], values[1], values[2], string.format('%.17g', to
 
 
 class Weights(Protocol):
-    def get(self, bucket: int, default: float, /) -> float: ...
+    """Weights by bucket (0 for a bucket the model has no weight for)."""
+
+    def __getitem__(self, bucket: int, /) -> float: ...
+
+
+def no_weights() -> array[float]:
+    """A weight of 0 for every bucket: one 2 MB block."""
+    return array("d", [0.0]) * BUCKETS
 
 
 @dataclass(frozen=True)
@@ -94,14 +106,18 @@ class ShippedModel:
     buckets: array[int]
     weights: array[float]
 
-    def get(self, bucket: int, default: float = 0.0, /) -> float:
+    def __getitem__(self, bucket: int, /) -> float:
         index = bisect_left(self.buckets, bucket)
         if index < len(self.buckets) and self.buckets[index] == bucket:
             return self.weights[index]
-        return default
+        return 0.0
 
-    def as_dict(self) -> dict[int, float]:
-        return dict(zip(self.buckets, self.weights, strict=True))
+    def dense(self) -> array[float]:
+        """Every bucket's weight, indexed by bucket."""
+        weights = no_weights()
+        for bucket_index, weight in zip(self.buckets, self.weights, strict=True):
+            weights[bucket_index] = weight
+        return weights
 
 
 def write_shipped_model(path: Path, weights: dict[int, float], intercept: float,
@@ -143,7 +159,7 @@ def probability(logit: float) -> float:
 
 def score_with(weights: Weights, intercept: float, buckets: list[int]) -> float:
     value = value_of(buckets)
-    return probability(intercept + value * sum(weights.get(b, 0.0) for b in buckets))
+    return probability(intercept + value * sum(weights[b] for b in buckets))
 
 
 @dataclass(frozen=True)
@@ -211,19 +227,26 @@ class SpamModel:
         return self._score(shipped, shipped.intercept, buckets, flood)
 
 
-def write_model(redis: Redis, weights: dict[int, float], intercept: float, updates: float,
-                examples: int, *, replace: bool = True) -> bool:  # fmt: skip
+def write_model(redis: Redis, weights: Iterable[tuple[int, float]], intercept: float,
+                updates: float, examples: int, *, replace: bool = True) -> bool:  # fmt: skip
     """Put a whole model in Redis at once: readers see the old or the new weights,
-    never a mix. ``examples`` is the last learning example it includes. With
-    ``replace=False`` a model already there stays. Returns whether it was written."""
+    never a mix. ``weights`` are (bucket, weight) pairs; ``examples`` is the last
+    learning example the model includes. With ``replace=False`` a model already there
+    stays. Returns whether it was written. The weights go in slices, so that no more
+    than a slice of them is ever held as Python objects."""
     staging = f"{MODEL_KEY}:next:{uuid.uuid4().hex}"
+    nonzero: Iterator[tuple[FieldT, EncodableT]] = (
+        (str(index), repr(weight)) for index, weight in weights if weight
+    )
+    while chunk := dict(islice(nonzero, WRITE_SLICE)):
+        pipeline = redis.pipeline(transaction=False)
+        pipeline.hset(staging, mapping=chunk)
+        pipeline.expire(staging, 600)  # gone even if this process dies right here
+        pipeline.execute()
     pipeline = redis.pipeline(transaction=False)
-    items = [(str(index), repr(weight)) for index, weight in weights.items() if weight]
-    for start in range(0, len(items), 20_000):
-        pipeline.hset(staging, mapping=dict(items[start : start + 20_000]))
     pipeline.hset(staging, mapping={INTERCEPT: repr(intercept), UPDATES: repr(updates),
                                     EXAMPLES: str(examples)})  # fmt: skip
-    pipeline.expire(staging, 600)  # gone even if this process dies right here
+    pipeline.expire(staging, 600)
     if replace:
         pipeline.rename(staging, MODEL_KEY)
     else:
@@ -236,15 +259,19 @@ def write_model(redis: Redis, weights: dict[int, float], intercept: float, updat
 def seed(redis: Redis) -> bool:
     """Put the shipped model in Redis unless it has a model; whether it did."""
     shipped = shipped_model()
-    return write_model(redis, shipped.as_dict(), shipped.intercept, shipped.updates, 0,
-                       replace=False)  # fmt: skip
+    return write_model(redis, zip(shipped.buckets, shipped.weights, strict=True),
+                       shipped.intercept, shipped.updates, 0, replace=False)  # fmt: skip
 
 
-def published_weights(redis: Redis) -> tuple[dict[int, float], float] | None:
-    """Every weight in Redis and the intercept (for the learner and the evaluation),
-    or None when Redis holds no model."""
-    stored = redis.hgetall(MODEL_KEY)
-    if INTERCEPT.encode() not in stored:
-        return None
-    weights = {int(key): float(value) for key, value in stored.items() if key.isdigit()}
-    return weights, float(stored[INTERCEPT.encode()])
+def published_weights(redis: Redis) -> tuple[array[float], float] | None:
+    """Every weight in Redis as a dense array indexed by bucket (one 2 MB block, no
+    object per weight), and the intercept, or None when Redis holds no model. Read in
+    slices (HSCAN), so the whole hash is never held as Python objects."""
+    weights = no_weights()
+    intercept: float | None = None
+    for field, value in redis.hscan_iter(MODEL_KEY, count=WRITE_SLICE):
+        if field.isdigit():
+            weights[int(field)] = float(value)
+        elif field == INTERCEPT.encode():
+            intercept = float(value)
+    return None if intercept is None else (weights, intercept)

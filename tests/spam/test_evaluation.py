@@ -1,4 +1,4 @@
-"""`commentsvc spam evaluate`, and the web workers' memory: no scikit-learn there."""
+"""`commentsvc spam evaluate`, and memory: posting and learning load no scikit-learn."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_evaluate_names_the_line_of_a_bad_label(tmp_path: Path) -> None:
     assert "line 3: label 'maybe' is not 1/0 or spam/ham" in done.stderr
 
 
-def test_the_web_app_posts_without_loading_the_learners_libraries(
+def test_posting_and_learning_load_no_numerical_library(
     redis_url: str, database_url: str, tmp_path: Path
 ) -> None:
     script = f"""
@@ -61,6 +61,13 @@ client = app.test_client()
 answer = client.post("/api/v1/comments", json={{"url": "https://blog.example.com/a",
     "name": "Ada", "email": "ada@example.com", "body": "Check out my channel"}})
 assert answer.status_code == 202, answer.json
+from commentsvc.spam.learning import SpamLearner, learn_from
+from commentsvc.comments.models import Comment
+dependencies = app.extensions["commentsvc"]
+with dependencies.database.sessions() as session:
+    learn_from(session, session.get(Comment, answer.json["id"]), spam=True)
+    session.commit()
+assert SpamLearner(dependencies.database.sessions, dependencies.redis).run_once() == 1
 learners = {{"sklearn", "numpy", "scipy"}}
 print(sorted(name for name in sys.modules if name.split(".")[0] in learners))
 """

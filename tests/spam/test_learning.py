@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from redis import Redis
 from sqlalchemy import select
 
@@ -21,10 +20,9 @@ GNOMES = "Great deals on garden gnomes at the gnomeshop, order your gnome today"
 LIKE_GNOMES = "Order a garden gnome from the gnomeshop today"
 
 
-def _learner(app: Any, *, separate_process: bool = False) -> SpamLearner:
+def _learner(app: Any) -> SpamLearner:
     dependencies = app.extensions["commentsvc"]
-    return SpamLearner(dependencies.database.sessions, dependencies.redis,
-                       separate_process=separate_process)  # fmt: skip
+    return SpamLearner(dependencies.database.sessions, dependencies.redis)
 
 
 def _post(app: Any, **changes: Any) -> int:
@@ -71,13 +69,11 @@ def test_the_queue_shows_likely_spam_last(make_app: Any, auth: dict[str, str]) -
     assert queue[0]["spam_score"] < queue[1]["spam_score"]
 
 
-# The background worker learns in a short-lived child process; `spam learn` in its own.
-@pytest.mark.parametrize("separate_process", [False, True], ids=["in process", "in a child"])
 def test_a_spam_decision_raises_the_score_of_a_similar_comment_on_every_worker(
-    make_app: Any, auth: dict[str, str], separate_process: bool
+    make_app: Any, auth: dict[str, str]
 ) -> None:
     one, other = make_app(spam_threshold=1.0), make_app(spam_threshold=1.0)
-    learner = _learner(one, separate_process=separate_process)
+    learner = _learner(one)
     assert learner.run_once() == 0  # publishes the shipped model: both score from Redis
     before = _comment(other, _post(other, body=LIKE_GNOMES, email="first@example.com")).spam_score
 
