@@ -128,11 +128,11 @@ class Worker:
         log.info("worker stopped")
 
 
-def run(settings: Settings, *, check_schema: bool = True) -> int:
-    """Check the schema is current (``serve`` and ``db upgrade`` migrate; serve's own
-    worker skips it, forked just after the migration), then run the jobs until
-    SIGTERM or SIGINT."""
+def run(settings: Settings) -> int:
+    """Check the schema is current (``serve`` and ``db upgrade`` migrate), then run
+    the jobs until SIGTERM or SIGINT."""
     from commentsvc.store import database as db
+    from commentsvc.store import migrate
 
     settings = settings.with_secret_key()
     logging.basicConfig(
@@ -140,10 +140,7 @@ def run(settings: Settings, *, check_schema: bool = True) -> int:
     )
     engine = db.make_engine(settings.effective_database_url)
     db.check_connection(engine)
-    if check_schema:
-        from commentsvc.store import migrate
-
-        migrate.check_current(engine)
+    migrate.check_current(engine)
     context = WorkerContext(settings, db.Database(engine).sessions)
     worker = Worker(make_jobs(context))
     for signum in (signal.SIGTERM, signal.SIGINT):

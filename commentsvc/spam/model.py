@@ -51,7 +51,7 @@ EXAMPLES = "examples"  # the id of the last learning example the model includes
 FLOOD_PREFIX = "commentsvc:spam:flood:"
 SHIPPED_FILE = "initial.bin.gz"
 # Weights per round trip when the whole model is read or written.
-WRITE_SLICE = 1_000
+MODEL_SLICE = 1_000
 FLOOD_BUCKET = bucket("signal:flood")
 
 # The post's one round trip: its rate limits first (``COUNT_RATES``: their KEYS and
@@ -238,7 +238,7 @@ def write_model(redis: Redis, weights: Iterable[tuple[int, float]], intercept: f
     nonzero: Iterator[tuple[FieldT, EncodableT]] = (
         (str(index), repr(weight)) for index, weight in weights if weight
     )
-    while chunk := dict(islice(nonzero, WRITE_SLICE)):
+    while chunk := dict(islice(nonzero, MODEL_SLICE)):
         pipeline = redis.pipeline(transaction=False)
         pipeline.hset(staging, mapping=chunk)
         pipeline.expire(staging, 600)  # gone even if this process dies right here
@@ -269,7 +269,7 @@ def published_weights(redis: Redis) -> tuple[array[float], float] | None:
     slices (HSCAN), so the whole hash is never held as Python objects."""
     weights = no_weights()
     intercept: float | None = None
-    for field, value in redis.hscan_iter(MODEL_KEY, count=WRITE_SLICE):
+    for field, value in redis.hscan_iter(MODEL_KEY, count=MODEL_SLICE):
         if field.isdigit():
             weights[int(field)] = float(value)
         elif field == INTERCEPT.encode():

@@ -3,7 +3,7 @@
 ``partial_fit`` on sparse rows, written out in pure Python.
 
 They are a few lines, and the learner then runs in the process that decides to learn,
-on the model's own sparse weights, without loading scikit-learn, SciPy and NumPy
+on a plain array of the weights, without loading scikit-learn, SciPy and NumPy
 (about 100 MB) for a few hundred examples. A test checks these steps against
 scikit-learn's, to 1e-12.
 """
