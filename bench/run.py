@@ -496,6 +496,8 @@ def main() -> int:
         f"Both under gunicorn, {args.workers} workers × {THREADS_PER_WORKER} threads (gthread, "
         "accepting only with a free thread: `commentsvc.runtime.gunicorn_worker`), "
         f"SQLite; wrk, 2 threads, {duration:g} s per run, {rounds} alternating rounds. "
+        "(commentsvc's gunicorn master is one of its workers: it forks the others and "
+        "serves too.) "
         "Peak RSS and peak PSS: the server's whole process tree (commentsvc: gunicorn master, "
         "web workers (one of them running the background jobs) and the embedded Redis), "
         "summed; RSS counts the pages forked workers share once per process, PSS (from "

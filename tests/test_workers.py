@@ -1,15 +1,21 @@
-"""The gunicorn worker of `commentsvc serve` spreads connections over the workers."""
+"""`commentsvc serve`'s web workers: the master is one of them, a worker that ends is
+replaced, and gunicorn's worker spreads connections over them."""
 
 from __future__ import annotations
 
 import http.client
+import os
+import signal
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.conftest import free_port
+from tests.conftest import SITE, free_port
+from tests.notifications.conftest import wait_for
+from tests.test_cli import http as call_api
+from tests.test_cli import serving
 
 SLOW_APP = """
 import os, time
@@ -59,3 +65,49 @@ def test_a_busy_worker_leaves_new_connections_to_an_idle_one(tmp_path: Path) -> 
     (pid_a, start_a, end_a), (pid_b, start_b, end_b) = answers
     assert pid_a != pid_b
     assert float(start_a) < float(end_b) and float(start_b) < float(end_a)
+
+
+def python_children(pid: int) -> set[int]:
+    """serve's live child processes that run Python (its workers; not the Redis server)."""
+    found = set()
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        try:
+            program = Path(os.readlink(f"/proc/{child}/exe"))
+        except FileNotFoundError:  # ended, not yet reaped
+            continue
+        if program.name.startswith("python"):
+            found.add(int(child))
+    return found
+
+
+def answers_alone(base: str, stopped: int) -> None:
+    """Reads and a post are answered while process ``stopped`` is frozen."""
+    os.kill(stopped, signal.SIGSTOP)
+    try:
+        for _ in range(10):
+            status, _thread = call_api("GET", f"{base}/api/v1/comments?url={SITE}/a")
+            assert status == 200
+        comment = {"url": f"{SITE}/a", "name": "Ann", "email": "ann@example.com", "body": "Hi"}
+        status, _created = call_api("POST", f"{base}/api/v1/comments", comment)
+        assert status == 202
+    finally:
+        os.kill(stopped, signal.SIGCONT)
+
+
+def test_serve_serves_in_the_master_too_and_replaces_a_worker_that_ends(tmp_path: Path) -> None:
+    env = {**os.environ, "COMMENTSVC_DATA_DIR": str(tmp_path / "data"),
+           "COMMENTSVC_SITES": SITE, "COMMENTSVC_WORKERS": "2"}  # fmt: skip
+    for name in ("COMMENTSVC_REDIS_URL", "COMMENTSVC_DATABASE_URL"):
+        env.pop(name, None)
+    with serving(env) as (base, server):
+        # Two workers: the master and one forked from it.
+        [forked] = wait_for(lambda: python_children(server.pid))
+        answers_alone(base, stopped=forked)  # the master answers by itself
+
+        os.kill(forked, signal.SIGKILL)
+        [replacement] = wait_for(lambda: python_children(server.pid) - {forked}, timeout=30)
+        # Connections wait in the listening socket's queue while its app is built.
+        answers_alone(base, stopped=server.pid)  # the replacement answers by itself
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(30) == 0
+    assert not Path(f"/proc/{replacement}").exists()

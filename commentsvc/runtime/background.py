@@ -162,8 +162,9 @@ LOCK_FILE = "jobs.lock"
 class JobsInServe:
     """The jobs inside ``commentsvc serve``, in a thread of one web worker.
 
-    Every web worker starts one; the one holding an exclusive lock on
-    DATA_DIR/jobs.lock runs the jobs, the others look again every TAKEOVER_SECONDS.
+    Every web worker (the master, which serves too, among them) starts one; the one
+    holding an exclusive lock on DATA_DIR/jobs.lock runs the jobs, the others look
+    again every TAKEOVER_SECONDS.
     The kernel releases the lock when its holder ends, however it ends (a crash,
     gunicorn's timeout, a restart), so another worker takes over within seconds, and
     two never run at once. The jobs use the worker's own connections. A process of
@@ -171,8 +172,11 @@ class JobsInServe:
     webhook that waits on the network holds neither a request nor the GIL.
     """
 
-    def __init__(self, context: WorkerContext) -> None:
+    def __init__(self, context: WorkerContext, first_look_after: float = 0.0) -> None:
         self.context = context
+        # The serving master looks later, leaving the jobs to a forked worker: memory
+        # they take then goes with a process that can end and be replaced.
+        self.first_look_after = first_look_after
         self.lock_path = context.settings.data_dir / LOCK_FILE
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -203,6 +207,7 @@ class JobsInServe:
             os.close(lock)  # releases the lock: another worker takes over
 
     def _wait_for(self, lock: int) -> bool:
+        self._stopping.wait(self.first_look_after)
         while not self._stopping.is_set():
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)

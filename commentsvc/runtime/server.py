@@ -22,7 +22,10 @@ Start-up, in order, and what each step buys:
    schemas and the widget again. Nothing connects while the app is built; after the
    fork each worker drops any pooled connection it inherited (``_after_fork``), so
    database and Redis connections are always a worker's own, and starts its
-   background work there (threads do not survive a fork).
+   background work there (threads do not survive a fork). The master then serves
+   as the last of the COMMENTSVC_WORKERS workers itself (``arbiter.ServingArbiter``):
+   an idle master would keep about 20 MB of originals of the pages the workers
+   copied, which no process uses.
 5. The background jobs (``commentsvc worker``'s: mail, webhooks, the spam learner,
    retention) run in a thread of one web worker, the one holding the data
    directory's jobs lock (``background.JobsInServe``); when it ends, another takes
@@ -91,6 +94,15 @@ class CommentsApplication(BaseApplication):  # type: ignore[misc]
         self.cfg.set("child_exit", _worker_exited)
         self.cfg.set("when_ready", self._stop_if_asked_while_starting)
 
+    def run(self) -> None:
+        from commentsvc.runtime.arbiter import ServingArbiter
+
+        try:
+            ServingArbiter(self).run()
+        except RuntimeError as exc:  # what gunicorn's own run does with it
+            click.echo(f"\nError: {exc}\n", err=True)
+            sys.exit(1)
+
     def _stop_if_asked_while_starting(self, arbiter: Any) -> None:
         if self.stop_asked.is_set():
             arbiter.signal(signal.SIGTERM, None)
@@ -112,8 +124,9 @@ class CommentsApplication(BaseApplication):  # type: ignore[misc]
         gc.enable()
         return app
 
-    def _after_fork(self, _server: Any, worker: Any) -> None:
-        """In each new worker: its own connections, its own background threads."""
+    def _after_fork(self, server: Any, worker: Any) -> None:
+        """In each new worker (and in the master, before it serves too): its own
+        connections, its own background threads."""
         from commentsvc import start_background_work
         from commentsvc.deps import deps
 
@@ -125,12 +138,17 @@ class CommentsApplication(BaseApplication):  # type: ignore[misc]
         dependencies.redis.connection_pool.reset()
         start_background_work(app)
         if self.jobs_settings is not None:
-            from commentsvc.runtime.background import JobsInServe, WorkerContext
+            from commentsvc.runtime.background import (
+                TAKEOVER_SECONDS,
+                JobsInServe,
+                WorkerContext,
+            )
 
             context = WorkerContext(
                 self.jobs_settings, dependencies.database.sessions, dependencies.redis
             )
-            self.jobs = JobsInServe(context)
+            in_master = server is not None and server.pid == os.getpid()
+            self.jobs = JobsInServe(context, TAKEOVER_SECONDS if in_master else 0.0)
             self.jobs.start()
 
     def _before_worker_exit(self, _server: Any, _worker: Any) -> None:
@@ -373,7 +391,8 @@ def run(settings: Settings, host: str, port: int) -> int:
             log.warning(warning)
         options = {
             "bind": f"{host}:{port}",
-            "workers": settings.workers,
+            # The master serves as the last one (step 4).
+            "workers": settings.workers - 1,
             "worker_class": "commentsvc.runtime.gunicorn_worker.BalancedThreadWorker",
             "threads": 4,
             "timeout": settings.worker_timeout_seconds,
