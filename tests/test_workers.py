@@ -80,9 +80,26 @@ def python_children(pid: int) -> set[int]:
     return found
 
 
+def freeze(pid: int) -> None:
+    """SIGSTOP, and wait until every thread has stopped: the kernel stops them a
+    moment after kill() returns, time enough for one of them to accept a connection."""
+    os.kill(pid, signal.SIGSTOP)
+
+    def states() -> set[str]:
+        found = set()
+        for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+            try:
+                found.add(stat.read_text().rsplit(")", 1)[1].split()[0])
+            except FileNotFoundError:  # a thread that just ended
+                continue
+        return found
+
+    wait_for(lambda: states() == {"T"}, step=0.001)
+
+
 def answers_alone(base: str, stopped: int) -> None:
     """Reads and a post are answered while process ``stopped`` is frozen."""
-    os.kill(stopped, signal.SIGSTOP)
+    freeze(stopped)
     try:
         for _ in range(10):
             status, _thread = call_api("GET", f"{base}/api/v1/comments?url={SITE}/a")

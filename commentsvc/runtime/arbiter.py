@@ -106,6 +106,7 @@ class ServingArbiter(Arbiter):  # type: ignore[misc]
             os.close(setup_read)
         worker.pid = process.pid
         self.WORKERS[process.pid] = worker
+        self._stats["workers_spawned"] += 1
         self._replacements[process.pid] = process
         self.log.info("Started a replacement worker with pid: %s", process.pid)
         return process.pid
