@@ -140,6 +140,8 @@ def _replacement_worker(setup_fd: int, heartbeat_fd: int, listener_fds: list[int
     log = cfg.logger_class(cfg)
     listeners = sock.create_sockets(cfg, log, fds=listener_fds)
     worker = cfg.worker_class(age, master_pid, listeners, application, cfg.timeout / 2.0, cfg, log)
+    # Its heartbeat goes to the file the master made for it and watches, not to one
+    # of its own.
     worker.tmp.close()
     worker.tmp = WorkerTmp.__new__(WorkerTmp)
     worker.tmp._tmp = os.fdopen(heartbeat_fd, "w+b", 0)
