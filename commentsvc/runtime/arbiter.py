@@ -41,8 +41,6 @@ class ServingArbiter(Arbiter):  # type: ignore[misc]
     def __init__(self, app: Any) -> None:
         super().__init__(app)
         self.serving: tuple[Any, threading.Thread] | None = None
-        # Replacement workers by pid, until the arbiter has reaped them.
-        self._replacements: dict[int, subprocess.Popen[bytes]] = {}
 
     def manage_workers(self) -> None:
         super().manage_workers()
@@ -104,18 +102,14 @@ class ServingArbiter(Arbiter):  # type: ignore[misc]
             )  # fmt: skip
         finally:
             os.close(setup_read)
+        # The arbiter reaps it, as every child: marked done, the Popen object dropped
+        # here neither waits for it nor keeps it for subprocess' own later reaping.
+        process.returncode = 0
         worker.pid = process.pid
         self.WORKERS[process.pid] = worker
         self._stats["workers_spawned"] += 1
-        self._replacements[process.pid] = process
         self.log.info("Started a replacement worker with pid: %s", process.pid)
         return process.pid
-
-    def reap_workers(self) -> None:
-        super().reap_workers()
-        for pid in [pid for pid in self._replacements if pid not in self.WORKERS]:
-            # Reaped above: the Popen object must not wait for it again.
-            self._replacements.pop(pid).returncode = 0
 
     def stop(self, graceful: bool = True) -> None:
         if self.serving is not None:
