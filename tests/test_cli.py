@@ -98,6 +98,21 @@ def scrape(url: str) -> str:
         return str(response.read().decode())
 
 
+def embedded_env(data_dir: Path, **variables: str | None) -> dict[str, str]:
+    """The environment of a `commentsvc serve` on its embedded defaults: the tests' own
+    without the fixtures' Redis and database URLs, its data in ``data_dir``, and
+    ``variables`` by their names after ``COMMENTSVC_`` (``WORKERS="2"``; None: unset)."""
+    env = {**os.environ, "COMMENTSVC_DATA_DIR": str(data_dir)}
+    for name in ("COMMENTSVC_REDIS_URL", "COMMENTSVC_DATABASE_URL"):
+        env.pop(name, None)
+    for name, value in variables.items():
+        if value is None:
+            env.pop(f"COMMENTSVC_{name}", None)
+        else:
+            env[f"COMMENTSVC_{name}"] = value
+    return env
+
+
 @contextmanager
 def serving(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`commentsvc serve` on a free port until it answers /healthz; SIGTERM after."""
@@ -130,14 +145,7 @@ def serving(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
 def test_serve_runs_on_embedded_defaults_end_to_end(tmp_path: Path) -> None:
     """The README's first session: serve, post, 422 for a bad email, moderate, read."""
     data = tmp_path / "data"
-    env = {
-        **os.environ,
-        "COMMENTSVC_DATA_DIR": str(data),
-        "COMMENTSVC_SITES": SITE,
-        "COMMENTSVC_WORKERS": "2",
-    }
-    for name in ("COMMENTSVC_REDIS_URL", "COMMENTSVC_DATABASE_URL"):
-        env.pop(name, None)
+    env = embedded_env(data, SITES=SITE, WORKERS="2")
 
     with serving(env) as (base, server):
         bad = http(
@@ -193,9 +201,7 @@ def test_commands_find_the_embedded_redis_of_serve_through_the_data_directory(
     tmp_path: Path,
 ) -> None:
     data = tmp_path / "data"
-    env = {**os.environ, "COMMENTSVC_DATA_DIR": str(data), "COMMENTSVC_WORKERS": "1"}
-    for name in ("COMMENTSVC_REDIS_URL", "COMMENTSVC_DATABASE_URL"):
-        env.pop(name, None)
+    env = embedded_env(data, WORKERS="1")
 
     def command(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import time
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from commentsvc.runtime.embedded_redis import free_port
-from tests.test_cli import http
+from tests.test_cli import embedded_env, http
 
 WARNING = "COMMENTSVC_PUBLIC_URL is not set but the service listens on"
 
@@ -19,11 +18,7 @@ WARNING = "COMMENTSVC_PUBLIC_URL is not set but the service listens on"
 def serve_once(tmp_path: Path, host: str, public_url: str | None = None) -> tuple[str, str, int]:
     """Start the real `commentsvc serve`, wait until it answers, stop it; its stdout,
     stderr and port."""
-    env = {**os.environ, "COMMENTSVC_DATA_DIR": str(tmp_path / "data"), "COMMENTSVC_WORKERS": "1"}
-    for name in ("COMMENTSVC_REDIS_URL", "COMMENTSVC_DATABASE_URL", "COMMENTSVC_PUBLIC_URL"):
-        env.pop(name, None)
-    if public_url:
-        env["COMMENTSVC_PUBLIC_URL"] = public_url
+    env = embedded_env(tmp_path / "data", WORKERS="1", PUBLIC_URL=public_url or None)
     port = free_port()
     server = subprocess.Popen(
         ["commentsvc", "serve", "--host", host, "--port", str(port)],

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from tests.conftest import SITE, free_port
 from tests.notifications.conftest import wait_for
+from tests.test_cli import embedded_env, serving
 from tests.test_cli import http as call_api
-from tests.test_cli import serving
 
 SLOW_APP = """
 import os, time
@@ -112,10 +112,7 @@ def answers_alone(base: str, stopped: int) -> None:
 
 
 def test_serve_serves_in_the_master_too_and_replaces_a_worker_that_ends(tmp_path: Path) -> None:
-    env = {**os.environ, "COMMENTSVC_DATA_DIR": str(tmp_path / "data"),
-           "COMMENTSVC_SITES": SITE, "COMMENTSVC_WORKERS": "2"}  # fmt: skip
-    for name in ("COMMENTSVC_REDIS_URL", "COMMENTSVC_DATABASE_URL"):
-        env.pop(name, None)
+    env = embedded_env(tmp_path / "data", SITES=SITE, WORKERS="2")
     with serving(env) as (base, server):
         # Two workers: the master and one forked from it.
         [forked] = wait_for(lambda: python_children(server.pid))

@@ -5,7 +5,6 @@ JSON envelope."""
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from tests.conftest import SITE
-from tests.test_cli import serving
+from tests.test_cli import embedded_env, serving
 
 # Ordinary article addresses of 60 characters, and longer ones.
 URLS = [f"{SITE}/2026/11/an-ordinary-article-no-{n:04d}" for n in range(101)]
@@ -34,10 +33,7 @@ def send(url: str, body: bytes | None = None, content_type: str = "") -> tuple[i
 
 
 def test_the_documented_maximum_of_counts_works_and_more_is_the_envelope(tmp_path: Path) -> None:
-    env = {**os.environ, "COMMENTSVC_DATA_DIR": str(tmp_path), "COMMENTSVC_SITES": SITE,
-           "COMMENTSVC_WORKERS": "1"}  # fmt: skip
-    for name in ("COMMENTSVC_REDIS_URL", "COMMENTSVC_DATABASE_URL"):
-        env.pop(name, None)
+    env = embedded_env(tmp_path, SITES=SITE, WORKERS="1")
     hundred = urlencode([("url", url) for url in URLS[:100]])
     too_many = urlencode([("url", url) for url in URLS])
     long_hundred = urlencode([("url", url) for url in LONG_URLS])

@@ -14,7 +14,7 @@ from typing import Any
 
 from tests.conftest import ARTICLE, SITE
 from tests.notifications.conftest import links_in, wait_for
-from tests.test_cli import http, run, serving
+from tests.test_cli import embedded_env, http, run, serving
 
 
 def jobs_lock_holder(data_dir: Path) -> int | None:
@@ -39,18 +39,11 @@ def test_serve_delivers_mail_and_webhooks_from_one_web_worker_then_another(
     tmp_path: Path, smtp_server: Any, webhook_receiver: Any
 ) -> None:
     data = tmp_path / "data"
-    env = {
-        **os.environ,
-        "COMMENTSVC_DATA_DIR": str(data),
-        "COMMENTSVC_SITES": SITE,
-        "COMMENTSVC_WORKERS": "2",
-        "COMMENTSVC_SMTP_URL": smtp_server.url,
-        "COMMENTSVC_MAIL_FROM": "comments@example.com",
-        "COMMENTSVC_WEBHOOK_URLS": webhook_receiver.url,
-        "COMMENTSVC_WORKER_INTERVAL_SECONDS": "0.2",
-    }
-    for name in ("COMMENTSVC_REDIS_URL", "COMMENTSVC_DATABASE_URL", "COMMENTSVC_PUBLIC_URL"):
-        env.pop(name, None)
+    env = embedded_env(
+        data, SITES=SITE, WORKERS="2", SMTP_URL=smtp_server.url,
+        MAIL_FROM="comments@example.com", WEBHOOK_URLS=webhook_receiver.url,
+        WORKER_INTERVAL_SECONDS="0.2", PUBLIC_URL=None,
+    )  # fmt: skip
     assert run("db", "upgrade", env=env).exit_code == 0
     added = run("moderators", "add", "mod", "--email", "Mod@Example.com", env=env)
     assert added.exit_code == 0, added.output
@@ -97,12 +90,10 @@ def test_serve_delivers_mail_and_webhooks_from_one_web_worker_then_another(
 
 def test_serve_can_leave_the_jobs_to_a_separate_container(tmp_path: Path, smtp_server: Any) -> None:
     data = tmp_path / "data"
-    env = {**os.environ, "COMMENTSVC_DATA_DIR": str(data), "COMMENTSVC_SITES": SITE,
-           "COMMENTSVC_WORKERS": "1", "COMMENTSVC_WORKER_IN_SERVE": "false",
-           "COMMENTSVC_SMTP_URL": smtp_server.url, "COMMENTSVC_MAIL_FROM": "c@example.com",
-           "COMMENTSVC_WORKER_INTERVAL_SECONDS": "0.2"}  # fmt: skip
-    for name in ("COMMENTSVC_REDIS_URL", "COMMENTSVC_DATABASE_URL"):
-        env.pop(name, None)
+    env = embedded_env(
+        data, SITES=SITE, WORKERS="1", WORKER_IN_SERVE="false", SMTP_URL=smtp_server.url,
+        MAIL_FROM="c@example.com", WORKER_INTERVAL_SECONDS="0.2",
+    )  # fmt: skip
     assert run("db", "upgrade", env=env).exit_code == 0
     assert run("moderators", "add", "mod", "--email", "mod@example.com", env=env).exit_code == 0
     with serving(env) as (base, _server):
